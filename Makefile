@@ -1,0 +1,50 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# The IOMMU PASID/SVA series for Linux 6.1: apply, build, boot and test.
+# Every target is a verb of harness/series.py (see "make help").
+
+ARCH ?= x86_64
+PYTHON ?= python3
+SERIES := $(PYTHON) harness/series.py
+
+.PHONY: help run check bisect deps apply config build boot series tree \
+	patches clean
+
+help:
+	@$(SERIES) --help
+
+# Build the x86_64 (or ARCH=arm64) test kernel and boot it under QEMU.
+run:
+	$(SERIES) run --arch $(ARCH)
+
+# Every check, both architectures; ends with "N passed, N failed".
+check:
+	$(SERIES) check
+
+bisect:
+	$(SERIES) bisect
+
+deps:
+	$(SERIES) deps
+
+apply:
+	$(SERIES) apply
+
+config build boot:
+	$(SERIES) $@ --arch $(ARCH)
+
+# The series as git format-patch output, in build/series/.
+series:
+	$(SERIES) export
+
+# A git tree of the base with one commit per patch (build/tree), and the
+# way back: regenerate patches/ and the overlay from its commits.
+tree:
+	$(SERIES) tree
+
+patches:
+	$(SERIES) patches
+
+# Only what the harness built: the build directory.
+clean:
+	rm -rf build

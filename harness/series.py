@@ -237,7 +237,7 @@ def base_version(tree):
     mk = read(os.path.join(tree, 'Makefile'))
     v = {}
     for key in ('VERSION', 'PATCHLEVEL', 'SUBLEVEL', 'EXTRAVERSION'):
-        m = re.search(rf'^{key}\s*=\s*(\S*)', mk, re.M)
+        m = re.search(rf'^{key}[ \t]*=[ \t]*(\S*)', mk, re.M)
         v[key] = m.group(1) if m else ''
     return f"{v['VERSION']}.{v['PATCHLEVEL']}.{v['SUBLEVEL']}" + \
         v['EXTRAVERSION']
@@ -1149,13 +1149,22 @@ def make_git_tree(dest, base):
     env = git_identity()
     env.update({'GIT_AUTHOR_DATE': '@0 +0000',
                 'GIT_COMMITTER_DATE': '@0 +0000'})
-    run(['git', 'init', '-q', '-b', 'base'], cwd=dest)
-    run(['git', 'add', '-A'], cwd=dest, quiet=True)
+    run(['git', 'init', '-q', '-b', 'series'], cwd=dest)
+    run(['git', 'add', '-A', '-f'], cwd=dest, quiet=True)
     run(['git', 'commit', '-q', '-m',
          f'Linux {base_version(base)} (linux-source-6.1)'], cwd=dest,
         env=env)
+    # Debian's .gitignore ends with "/*", which hides every new file of
+    # the tree from git. Drop that block in the work tree only and keep
+    # git from seeing the edit, so "git status" shows new files.
+    gi = os.path.join(dest, '.gitignore')
+    text = read(gi)
+    cut = text.find('# Debian packaging')
+    if cut >= 0:
+        write(gi, text[:text.rfind('\n#\n', 0, cut) + 1])
+        run(['git', 'update-index', '--assume-unchanged', '.gitignore'],
+            cwd=dest, quiet=True)
     run(['git', 'tag', 'base'], cwd=dest)
-    run(['git', 'checkout', '-q', '-b', 'series'], cwd=dest)
     for name, added in series:
         for f in added:
             os.makedirs(os.path.dirname(os.path.join(dest, f)), exist_ok=True)
@@ -1163,7 +1172,7 @@ def make_git_tree(dest, base):
         apply_patch(dest, os.path.join(TOP, 'patches', name), name)
         msgf = os.path.join(BUILD, 'commit-msg')
         write(msgf, patch_message(os.path.join(TOP, 'patches', name)))
-        run(['git', 'add', '-A'], cwd=dest, quiet=True)
+        run(['git', 'add', '-A', '-f'], cwd=dest, quiet=True)
         run(['git', 'commit', '-q', '-s', '--allow-empty', '-F', msgf],
             cwd=dest, env=env)
     return series
@@ -1209,6 +1218,15 @@ def cmd_tree(_args=None):
     log(f'git tree of the series: {dest} (branch series, base tag base)')
 
 
+def git(tree, *args):
+    """Output of a git command in TREE (stderr kept apart)."""
+    res = subprocess.run(['git'] + list(args), cwd=tree, capture_output=True,
+                         text=True)
+    if res.returncode != 0:
+        raise Failure(f'git {" ".join(args)}: {res.stderr.strip()}')
+    return res.stdout
+
+
 def cmd_patches(_args=None):
     """Regenerate patches/, patches/series and the overlay from build/tree.
 
@@ -1220,16 +1238,20 @@ def cmd_patches(_args=None):
     tree = os.path.join(BUILD, 'tree')
     if not os.path.exists(os.path.join(tree, '.git')):
         raise Failure(f'no git tree at {tree}: run "make tree" first')
-    revs = run(['git', 'rev-list', '--reverse', 'base..HEAD'], cwd=tree,
-               capture=True, quiet=True).stdout.split()
+    if git(tree, 'status', '--porcelain') or \
+            any(os.path.exists(os.path.join(tree, '.git', d))
+                for d in ('rebase-merge', 'rebase-apply')):
+        raise Failure(f'{tree}: commit your changes and finish any rebase '
+                      'first; patches/ is written from the commits only')
+    revs = git(tree, 'rev-list', '--reverse', 'base..HEAD').split()
     lines = []
     seen = {}
     pdir = os.path.join(TOP, 'patches')
     new_patches = {}
     new_owned = {}
     for i, rev in enumerate(revs, 1):
-        st = run(['git', 'diff-tree', '--no-commit-id', '-r', '--name-status',
-                  rev], cwd=tree, capture=True, quiet=True).stdout
+        st = git(tree, 'diff-tree', '--no-commit-id', '-r', '--name-status',
+                 rev)
         owned_here = []
         for line in st.splitlines():
             status, path = line.split('\t', 1)[0], line.split('\t')[-1]
@@ -1239,21 +1261,18 @@ def cmd_patches(_args=None):
                               'that commit')
             if status == 'A' and path.startswith(OWNED_ROOTS):
                 owned_here.append(path)
-        subject = run(['git', 'log', '-1', '--format=%s', rev], cwd=tree,
-                      capture=True, quiet=True).stdout.strip()
+        subject = git(tree, 'log', '-1', '--format=%s', rev).strip()
         slug = re.sub(r'[^A-Za-z0-9]+', '-', subject).strip('-')[:52]
         name = f'{i:04d}-{slug}.patch'
         for p in owned_here:
             seen[p] = name
-            new_owned[p] = run(['git', 'show', f'{rev}:{p}'], cwd=tree,
-                               capture=True, quiet=True).stdout
-        body = run(['git', 'log', '-1', '--format=%b', rev], cwd=tree,
-                   capture=True, quiet=True).stdout
+            new_owned[p] = git(tree, 'show', f'{rev}:{p}')
+        body = git(tree, 'log', '-1', '--format=%b', rev)
         body = '\n'.join(ln for ln in body.strip('\n').splitlines()
                          if not ln.startswith('Signed-off-by:'))
         excl = [f':(exclude){p}' for p in owned_here]
-        diff = run(['git', 'diff', '--stat=72', '-p', f'{rev}^', rev, '--',
-                    '.'] + excl, cwd=tree, capture=True, quiet=True).stdout
+        diff = git(tree, 'diff', '--stat=72', '-p', f'{rev}^', rev, '--',
+                   '.', *excl)
         text = f'Subject: [PATCH] {subject}\n\n{body.strip()}\n---\n{diff}'
         new_patches[name] = text
         lines.append(' '.join([name] + owned_here))

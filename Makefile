@@ -15,7 +15,7 @@ help:
 
 # Build the x86_64 (or ARCH=arm64) test kernel and boot it under QEMU.
 run:
-	$(SERIES) run --arch $(ARCH)
+	TESTS="$(TESTS)" KUNIT="$(KUNIT)" $(SERIES) run --arch $(ARCH)
 
 # Every check, both architectures; ends with "N passed, N failed".
 check:
@@ -30,8 +30,12 @@ deps:
 apply:
 	$(SERIES) apply
 
-config build boot:
+config build:
 	$(SERIES) $@ --arch $(ARCH)
+
+# TESTS=collection:test runs one kselftest, KUNIT=glob selects KUnit suites.
+boot:
+	TESTS="$(TESTS)" KUNIT="$(KUNIT)" $(SERIES) boot --arch $(ARCH)
 
 # The series as git format-patch output, in build/series/.
 series:

@@ -457,9 +457,11 @@ def sync_tree(src, steps=None):
                 os.makedirs(os.path.dirname(os.path.join(stage, f)),
                             exist_ok=True)
                 shutil.copy2(os.path.join(base, f), os.path.join(stage, f))
+    apply_series(stage, base, steps)
+    # From here SRC changes: a stop before the new stamp is written makes
+    # the next apply start again from a fresh copy.
     if os.path.exists(stamp):
         os.unlink(stamp)
-    apply_series(stage, base, steps)
     touched = []
     for dirpath, _dirs, names in os.walk(stage):
         for nm in names:
@@ -619,7 +621,8 @@ def kmake(arch, src, out, targets, extra=None, diag=True):
                               stderr=subprocess.STDOUT, text=True)
     if proc.returncode != 0:
         lines = read(logf).splitlines()
-        errs = [ln for ln in lines if re.search(r'error|Error', ln)]
+        errs = [ln for ln in lines
+                if re.search(r'\berror:|\*\*\*|ERROR:|undefined', ln)]
         sys.stdout.write('\n'.join((errs or lines)[-40:]) + '\n')
         raise Failure(f'build {arch} failed (log: {logf})')
 
@@ -687,6 +690,8 @@ def build_selftests(arch, src, out):
     """Build and install tools/testing/selftests/iommu for ARCH."""
     inst = os.path.join(BUILD, 'kselftest-' + arch)
     shutil.rmtree(inst, ignore_errors=True)
+    # Always from scratch (it is small), so its warnings are seen each run.
+    shutil.rmtree(os.path.join(out, 'kselftest'), ignore_errors=True)
     if not os.path.isdir(os.path.join(src, 'tools/testing/selftests/iommu')):
         return None
     cmd = ['make', '-C', os.path.join(src, 'tools/testing/selftests'),
@@ -761,7 +766,8 @@ def boot(arch, src, out, extra_cmdline=''):
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=cf,
                                 stderr=subprocess.STDOUT)
         try:
-            proc.wait(timeout=a.timeout)
+            proc.wait(timeout=float(os.environ.get('SVA_BOOT_TIMEOUT',
+                                                   a.timeout)))
         except subprocess.TimeoutExpired:
             timed_out = True
             proc.kill()
@@ -1231,29 +1237,42 @@ def patch_message(path):
     return subject + '\n\n' + body.strip('\n') + '\n'
 
 
-def make_git_tree(dest, base):
-    """DEST: a git tree of BASE with one commit per series step."""
+def make_git_tree(dest, base, reuse=False):
+    """DEST: a git tree of BASE with one commit per series step.
+
+    With REUSE an existing tree is reset to its base commit instead of
+    being made again, which only rewrites the files the series touched.
+    """
     series, _owned = validate_series(base)
-    fresh_tree(dest)
     env = git_identity()
-    env.update({'GIT_AUTHOR_DATE': '@0 +0000',
-                'GIT_COMMITTER_DATE': '@0 +0000'})
-    run(['git', 'init', '-q', '-b', 'series'], cwd=dest)
-    run(['git', 'add', '-A', '-f'], cwd=dest, quiet=True)
-    run(['git', 'commit', '-q', '-m',
-         f'Linux {base_version(base)} (linux-source-6.1)'], cwd=dest,
-        env=env)
-    # Debian's .gitignore ends with "/*", which hides every new file of
-    # the tree from git. Drop that block in the work tree only and keep
-    # git from seeing the edit, so "git status" shows new files.
-    gi = os.path.join(dest, '.gitignore')
-    text = read(gi)
-    cut = text.find('# Debian packaging')
-    if cut >= 0:
-        write(gi, text[:text.rfind('\n#\n', 0, cut) + 1])
-        run(['git', 'update-index', '--assume-unchanged', '.gitignore'],
+    # Commit dates are those of this repository's HEAD, so the export is
+    # reproducible for a given state of the series.
+    when = subprocess.run(['git', 'log', '-1', '--format=%ct'], cwd=TOP,
+                          capture_output=True, text=True).stdout.strip()
+    when = f'@{when or 0} +0000'
+    env.update({'GIT_AUTHOR_DATE': when, 'GIT_COMMITTER_DATE': when})
+    if reuse and os.path.exists(os.path.join(dest, '.git')):
+        run(['git', 'checkout', '-q', '-f', '-B', 'series', 'base'],
             cwd=dest, quiet=True)
-    run(['git', 'tag', 'base'], cwd=dest)
+        run(['git', 'clean', '-q', '-f', '-d', '-x'], cwd=dest, quiet=True)
+    else:
+        fresh_tree(dest)
+        run(['git', 'init', '-q', '-b', 'series'], cwd=dest)
+        run(['git', 'add', '-A', '-f'], cwd=dest, quiet=True)
+        run(['git', 'commit', '-q', '-m',
+             f'Linux {base_version(base)} (linux-source-6.1)'], cwd=dest,
+            env=env)
+        run(['git', 'tag', 'base'], cwd=dest)
+        # Debian's .gitignore ends with "/*", which hides every new file
+        # of the tree from git. Drop that block in the work tree only and
+        # keep git from seeing the edit, so "git status" shows new files.
+        gi = os.path.join(dest, '.gitignore')
+        text = read(gi)
+        cut = text.find('# Debian packaging')
+        if cut >= 0:
+            write(gi, text[:text.rfind('\n#\n', 0, cut) + 1])
+            run(['git', 'update-index', '--assume-unchanged', '.gitignore'],
+                cwd=dest, quiet=True)
     for name, added in series:
         for f in added:
             os.makedirs(os.path.dirname(os.path.join(dest, f)), exist_ok=True)
@@ -1277,11 +1296,10 @@ def export_series(quiet=False):
     if os.path.exists(stamp) and read(stamp) == digest:
         return out
     done = phase('export: git format-patch of the series')
-    make_git_tree(gtree, base)
+    make_git_tree(gtree, base, reuse=True)
     shutil.rmtree(out, ignore_errors=True)
     run(['git', 'format-patch', '-q', '--no-signature', '-o', out,
          'base..series'], cwd=gtree)
-    shutil.rmtree(gtree)
     write(stamp, digest)
     if not quiet:
         for p in sorted(os.listdir(out)):

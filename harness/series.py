@@ -1052,7 +1052,17 @@ def base_diags(arch, files, objs):
 
 
 def diag_key(d):
+    """What a diagnostic says, without where: line numbers move."""
     return (d[0], re.sub(r'\d+', 'N', d[2]), d[3])
+
+
+def unique_diags(diags):
+    """One entry per (file, line, message, tool): a header's warning is
+    printed once by every object that includes it."""
+    seen = {}
+    for d in diags:
+        seen.setdefault(d[:4], d)
+    return list(seen.values())
 
 
 def lint(results, arch, src, out):
@@ -1067,6 +1077,7 @@ def lint(results, arch, src, out):
     mine = [d for d in diags if interesting(d[0])]
     mine += kerneldoc_diags(src, added, strict=True)
     mine += kerneldoc_diags(src, changed, strict=False)
+    mine = unique_diags(mine)
     new = mine
     if any(d[0] not in added for d in mine):
         # The base may warn already for changed files and clients: build
@@ -1076,7 +1087,7 @@ def lint(results, arch, src, out):
         done = phase(f'lint {arch}: the unpatched base for {len(files)} '
                      f'files ({len(objs)} objects)')
         old = {}
-        for d in base_diags(arch, files, objs):
+        for d in unique_diags(base_diags(arch, files, objs)):
             old[diag_key(d)] = old.get(diag_key(d), 0) + 1
         done()
         new = []

@@ -62,9 +62,9 @@ CLIENT_MODULES = {
 }
 PACKAGES = ['linux-source-6.1', 'make', 'gcc', 'git', 'perl', 'python3',
             'bc', 'bison', 'flex', 'libelf-dev', 'libssl-dev', 'cpio',
-            'xz-utils', 'kmod', 'rsync', 'ccache', 'sparse', 'coccinelle',
+            'xz-utils', 'kmod', 'ccache', 'sparse', 'coccinelle',
             'qemu-system-x86', 'qemu-system-arm', 'gcc-aarch64-linux-gnu',
-            'libc6-dev-arm64-cross', 'ocaml']
+            'libc6-dev-arm64-cross', 'ocaml', 'patch']
 
 
 class Arch:
@@ -1029,6 +1029,43 @@ def kerneldoc_diags(tree, files, strict):
     return diags
 
 
+def added_exports():
+    """(file, symbol) of every EXPORT_SYMBOL* the series adds."""
+    added, _changed = series_files()
+    exp = re.compile(r'^\+?\s*EXPORT_SYMBOL(?:_GPL|_NS|_NS_GPL)?'
+                     r'(?:_IF_KUNIT)?\((\w+)')
+    found = []
+    for f in added:
+        if f.endswith('.c'):
+            for line in read(os.path.join(TOP, f)).splitlines():
+                m = exp.match(line)
+                if m:
+                    found.append((f, m.group(1)))
+    for name, _a in read_series():
+        current = None
+        for line in read(os.path.join(TOP, 'patches', name)).splitlines():
+            m = re.match(r'^\+\+\+ (?:b/)?(\S+)', line)
+            if m:
+                current = m.group(1)
+            elif line.startswith('+') and current and \
+                    current.endswith('.c'):
+                m = exp.match(line)
+                if m:
+                    found.append((current, m.group(1)))
+    return found
+
+
+def exports_without_kerneldoc(src):
+    """Exported functions the series adds that have no kernel-doc."""
+    missing = []
+    for f, sym in added_exports():
+        text = read(os.path.join(src, f))
+        if not re.search(r'/\*\*\s*\n\s*\*\s*' + re.escape(sym) +
+                         r'\s*(\(\))?\s+-', text):
+            missing.append(f'{f}: {sym}() is exported without kernel-doc')
+    return missing
+
+
 def base_diags(arch, files, objs):
     """Diagnostics of the unpatched base for FILES (built on demand)."""
     base = base_tree()
@@ -1478,9 +1515,19 @@ def cmd_check(args):
         sys.exit(1)
     done()
     done = phase('checkpatch, maintainers, coccinelle')
-    checkpatch(results, src)
-    maintainers_check(results, src)
-    coccicheck(results, src)
+    missing = exports_without_kerneldoc(src)
+    if missing:
+        log('\n'.join(missing))
+    results.add(not missing, 'kernel-doc: every function the series '
+                f'exports ({len(added_exports())}) is documented',
+                f'{len(missing)} undocumented')
+    for name, check in (('checkpatch', checkpatch),
+                        ('maintainers', maintainers_check),
+                        ('coccinelle', coccicheck)):
+        try:
+            check(results, src)
+        except Failure as e:   # the check could not run: that fails it
+            results.add(False, name, str(e))
     done()
     for arch in args.arches:
         try:
@@ -1509,6 +1556,7 @@ def cmd_check(args):
                      '"make bisect" on its own')
     else:
         done = phase('bisect')
+        log('bisect: the last step is the tree built above')
         bisect(results, budget=budget, upto=len(read_series()) - 1)
         done()
     log(f'check: {time.monotonic() - t0:.0f}s')

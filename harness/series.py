@@ -534,6 +534,20 @@ def fragment_for(arch, src):
     return '\n'.join(parts) + '\n'
 
 
+def kconfig_digest(tree):
+    """A digest of every Kconfig file of TREE."""
+    h = hashlib.sha256()
+    for dirpath, dirs, names in os.walk(tree):
+        dirs.sort()
+        if dirpath == tree:
+            dirs[:] = [d for d in dirs if d not in ('tools', 'Documentation')]
+        for nm in sorted(names):
+            if nm.startswith('Kconfig'):
+                with open(os.path.join(dirpath, nm), 'rb') as f:
+                    h.update(nm.encode() + f.read())
+    return h.hexdigest()
+
+
 def parse_config(text):
     vals = {}
     for line in text.splitlines():
@@ -551,17 +565,21 @@ def make_env(arch):
     return {'ARCH': a.karch, 'CROSS_COMPILE': a.cross}
 
 
-def configure(arch, src, tree_out=None, verify=True):
+def configure(arch, src, tree_out=None, verify=True, frag_src=None):
     """Write OBJ/.config: allnoconfig + merged fragments, all verified.
 
-    VERIFY=False is for the unpatched base, which lacks the options the
-    series adds.
+    VERIFY=False is for trees that lack options the series adds: the
+    unpatched base, and the bisect steps, which take the fragments of the
+    whole series (FRAG_SRC) so that each step builds all the code it has.
     """
     out = tree_out or objdir(arch)
     os.makedirs(out, exist_ok=True)
-    frag = fragment_for(arch, src)
+    frag = fragment_for(arch, frag_src or src)
     frag_path = os.path.join(out, 'sva-fragment.config')
-    if os.path.exists(frag_path) and read(frag_path) == frag and \
+    # Merge again when the fragments or the tree's Kconfig files change
+    # (a step of the series may add the option a fragment asks for).
+    stamp = frag + '# Kconfig: ' + kconfig_digest(src) + '\n'
+    if os.path.exists(frag_path) and read(frag_path) == stamp and \
             os.path.exists(os.path.join(out, '.config')):
         return
     write(frag_path, frag)
@@ -575,6 +593,7 @@ def configure(arch, src, tree_out=None, verify=True):
         os.unlink(frag_path)
         raise Failure(f'config {arch}: options not in the final .config:\n  '
                       + '\n  '.join(bad))
+    write(frag_path, stamp)
 
 
 def cc_for(arch):
@@ -1459,6 +1478,7 @@ def bisect(results, budget=None, upto=None):
     series, _owned = validate_series(base)
     bdir = os.path.join(BUILD, 'bisect')
     src = os.path.join(bdir, 'src')
+    final = src_tree()
     os.makedirs(bdir, exist_ok=True)
     start = time.monotonic()
     last = len(series) if upto is None else upto
@@ -1477,7 +1497,8 @@ def bisect(results, budget=None, upto=None):
         for arch in ARCHES:
             out = os.path.join(bdir, 'obj-' + arch)
             try:
-                configure(arch, src, tree_out=out)
+                configure(arch, src, tree_out=out, verify=False,
+                          frag_src=final)
                 kmake(arch, src, out, [os.path.basename(ARCHES[arch].image),
                                        'modules'])
                 ok, why = True, ''

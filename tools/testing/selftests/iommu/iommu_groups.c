@@ -13,24 +13,9 @@
 #include <unistd.h>
 
 #include "../kselftest_harness.h"
+#include "iommu_utils.h"
 
 #define GROUPS_DIR "/sys/kernel/iommu_groups"
-
-/* Read the first line of @path into @buf, without the newline. */
-static int read_line(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return -errno;
-	if (!fgets(buf, len, f)) {
-		fclose(f);
-		return -EIO;
-	}
-	fclose(f);
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
 
 static int is_known_type(const char *type)
 {

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "../kselftest_harness.h"
+#include "iommu_utils.h"
 #include "../../../../drivers/iommu/iommu-sva-test.h"
 
 #define MOCK_DEVICES "/sys/bus/" IOMMU_SVA_TEST_BUS "/devices"
@@ -60,19 +61,9 @@ static int _test_cmd_dev_destroy(int fd, __u32 dev_id)
 static int read_dev_attr(__u32 id, const char *attr, char *buf, size_t len)
 {
 	char path[PATH_MAX];
-	FILE *f;
 
 	snprintf(path, sizeof(path), MOCK_DEVICES "/mock%u/%s", id, attr);
-	f = fopen(path, "r");
-	if (!f)
-		return -errno;
-	if (!fgets(buf, len, f)) {
-		fclose(f);
-		return -EIO;
-	}
-	fclose(f);
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
+	return read_line(path, buf, len);
 }
 
 static int dev_exists(__u32 id)

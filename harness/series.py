@@ -30,6 +30,7 @@ hand; the console log of each boot stays in the build directory.
 """
 
 import argparse
+import filecmp
 import hashlib
 import json
 import os
@@ -393,6 +394,13 @@ def apply_patch(tree, patch_path, name):
                       '\n  '.join(where or [out.strip()]))
 
 
+def copy_overlay(dest, files):
+    """Copy overlay FILES from this repository into the tree DEST."""
+    for f in files:
+        os.makedirs(os.path.dirname(os.path.join(dest, f)), exist_ok=True)
+        shutil.copy2(os.path.join(TOP, f), os.path.join(dest, f))
+
+
 def apply_series(dest, base, steps=None):
     """Make DEST the base plus the overlay and the first STEPS patches."""
     series, _owned = validate_series(base)
@@ -400,22 +408,16 @@ def apply_series(dest, base, steps=None):
         steps = len(series)
     # The overlay first, then the patches in series order; for a partial
     # tree only the files the applied patches add.
-    for name, added in series[:steps]:
-        for f in added:
-            os.makedirs(os.path.dirname(os.path.join(dest, f)), exist_ok=True)
-            shutil.copy2(os.path.join(TOP, f), os.path.join(dest, f))
+    for _name, added in series[:steps]:
+        copy_overlay(dest, added)
     for name, _added in series[:steps]:
         apply_patch(dest, os.path.join(TOP, 'patches', name), name)
     return series
 
 
 def files_equal(a, b):
-    if not os.path.exists(a) or not os.path.exists(b):
-        return False
-    if os.path.getsize(a) != os.path.getsize(b):
-        return False
-    with open(a, 'rb') as fa, open(b, 'rb') as fb:
-        return fa.read() == fb.read()
+    return os.path.exists(a) and os.path.exists(b) and \
+        filecmp.cmp(a, b, shallow=False)
 
 
 def src_tree():
@@ -1341,9 +1343,7 @@ def make_git_tree(dest, base, reuse=False):
             run(['git', 'update-index', '--assume-unchanged', '.gitignore'],
                 cwd=dest, quiet=True)
     for name, added in series:
-        for f in added:
-            os.makedirs(os.path.dirname(os.path.join(dest, f)), exist_ok=True)
-            shutil.copy2(os.path.join(TOP, f), os.path.join(dest, f))
+        copy_overlay(dest, added)
         apply_patch(dest, os.path.join(TOP, 'patches', name), name)
         msgf = os.path.join(BUILD, 'commit-msg')
         write(msgf, patch_message(os.path.join(TOP, 'patches', name)))

@@ -759,7 +759,8 @@ def build_initramfs(arch, src, out, checksum):
 
 
 def boot(arch, src, out, extra_cmdline=''):
-    """Boot the guest; return (console text, timed out?)."""
+    """Boot the guest; return (console text, timed out?, kselftest
+    build warnings)."""
     disk, checksum = disk_image()
     img, ks_warn = build_initramfs(arch, src, out, checksum)
     a = ARCHES[arch]

@@ -10,30 +10,59 @@
  *   mock device  a struct mock_dev on the mock bus, created and destroyed
  *                by a test process through IOMMU_SVA_TEST_DEV; it lives at
  *                most as long as the file it was created through
- *   mock file    what one open() of IOMMU_SVA_TEST_DEV holds: the devices
- *                created through it
+ *   mock file    what one open() of IOMMU_SVA_TEST_DEV holds: devices,
+ *                binds, paging domains, attachments and PASIDs
+ *   mock domain  a struct mock_domain: identity (the default domain of
+ *                every mock device), SVA (one per mm, allocated by the
+ *                core) or paging (allocated by a test, mapping pinned user
+ *                pages at IOVAs)
+ *   IOTLB        what an SVA domain caches of the mm's translations: filled
+ *                by walking the mm on a miss and emptied only by the
+ *                mmu_notifier, so a missed invalidation shows as stale data
  *
  * Lifetimes: a mock device is published in its file's xarray only once it
  * is registered and has its IOMMU group; it is unregistered when it is
  * destroyed or its file is released, and freed when the last reference to
- * its struct device goes (mock_dev_release()).
+ * its struct device goes (mock_dev_release()). Everything else a file
+ * created goes, in reverse order of dependency, when the file is released.
+ *
+ * Locking order: mock_file::lock, then the core's locks (iommu_sva_lock,
+ * group->mutex), then mock_dev::dma_lock, then the mm's mmap_lock, then
+ * mock_domain::lock (a spinlock: the notifier may be called atomically).
+ * The DMA path takes mock_dev::dma_lock for reading and keeps it while it
+ * waits for a fault to be answered; remove_dev_pasid takes it for writing,
+ * so once that returns no DMA, and no fault report, for the PASID remains.
  */
 #include <linux/device.h>
 #include <linux/fs.h>
+#include <linux/highmem.h>
 #include <linux/idr.h>
 #include <linux/iommu.h>
 #include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/mmu_notifier.h>
 #include <linux/module.h>
+#include <linux/property.h>
+#include <linux/rwsem.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/xarray.h>
 
+#include "iommu-sva-lib.h"
 #include "iommu-sva-test.h"
+
+#define MOCK_IOTLB_SIZE		64
+#define MOCK_DMA_RETRIES	3
 
 struct mock_dev {
 	struct device dev;
 	u32 id;
-	u32 max_pasids;
+	/* Held for reading by DMA, for writing by remove_dev_pasid */
+	struct rw_semaphore dma_lock;
+	/* grpid -> struct mock_fault waiting for its page response */
+	struct xarray faults;
+	bool sva_enabled;	/* under the core's iommu_sva_lock */
 };
 
 static inline struct mock_dev *to_mock_dev(struct device *dev)
@@ -41,19 +70,72 @@ static inline struct mock_dev *to_mock_dev(struct device *dev)
 	return container_of(dev, struct mock_dev, dev);
 }
 
+struct mock_fault {
+	struct completion done;
+	u32 code;
+};
+
+struct mock_iotlb_entry {
+	unsigned long va;
+	struct page *page;	/* a reference, or NULL for an empty entry */
+	bool writable;
+};
+
+struct mock_domain {
+	struct iommu_domain domain;
+	/* SVA: the notifier on domain.mm, registered at the first attach */
+	struct mmu_notifier mn;
+	bool mn_registered;
+	/* Protects what follows; the notifier may be called atomically */
+	spinlock_t lock;
+	struct mock_iotlb_entry iotlb[MOCK_IOTLB_SIZE];
+	unsigned long inval_seq;	/* bumped by every invalidation */
+	bool released;			/* the mm has exited */
+	u64 inv_range, inv_all, iotlb_fill, iotlb_hit, faults;
+	/* Paging: iova >> PAGE_SHIFT -> xa_mk_value(pfn << 2 | prot) */
+	struct xarray pfns;
+	/* Paging: serialises MAP and UNMAP against DMA */
+	struct mutex map_lock;
+};
+
+static inline struct mock_domain *to_mock_domain(struct iommu_domain *domain)
+{
+	return container_of(domain, struct mock_domain, domain);
+}
+
+struct mock_bind {
+	struct mock_dev *mdev;
+	struct iommu_sva *handle;
+	unsigned int users;
+};
+
+struct mock_attach {
+	struct mock_dev *mdev;
+	struct mock_domain *md;
+	u32 pasid;
+};
+
+/* Under the mock_file's lock except where said otherwise */
 struct mock_file {
-	/* dev_id -> struct mock_dev; the xarray's own lock protects it */
+	struct mutex lock;
+	/* dev_id -> struct mock_dev; DMA looks up under the xarray's lock */
 	struct xarray devs;
+	struct xarray binds;		/* bind_id -> struct mock_bind */
+	struct xarray domains;		/* domain_id -> struct mock_domain */
+	struct xarray attachs;		/* any id -> struct mock_attach */
+	struct xarray pasids;		/* PASID -> its struct mock_dev */
 };
 
 static DEFINE_IDA(mock_dev_ida);
 static struct iommu_device mock_iommu;
 static struct notifier_block mock_bus_nb;
+static struct iopf_queue *mock_iopf_queue;
+static const struct iommu_domain_ops mock_domain_ops;
 
 static ssize_t max_pasids_show(struct device *dev,
 			       struct device_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%u\n", to_mock_dev(dev)->max_pasids);
+	return sysfs_emit(buf, "%u\n", dev->iommu ? dev->iommu->max_pasids : 0);
 }
 static DEVICE_ATTR_RO(max_pasids);
 
@@ -68,39 +150,203 @@ static struct bus_type mock_bus = {
 	.dev_groups = mock_dev_groups,
 };
 
+/* The IOTLB of SVA domains */
+static void mock_iotlb_drop(struct mock_domain *md, unsigned long start,
+			    unsigned long end, struct page **dropped)
+{
+	int i;
+
+	lockdep_assert_held(&md->lock);
+	for (i = 0; i < MOCK_IOTLB_SIZE; i++) {
+		struct mock_iotlb_entry *e = &md->iotlb[i];
+
+		dropped[i] = NULL;
+		if (e->page && e->va >= start && e->va < end) {
+			dropped[i] = e->page;
+			e->page = NULL;
+		}
+	}
+}
+
+static void mock_iotlb_put(struct page **dropped)
+{
+	int i;
+
+	for (i = 0; i < MOCK_IOTLB_SIZE; i++)
+		if (dropped[i])
+			put_page(dropped[i]);
+}
+
 /*
- * Domains. Every mock device starts in an identity domain; the domain
- * types that translate come with the PASID work.
+ * The invalidation the real drivers do for their IOTLB and ATC. Called
+ * after the CPU page table changed and before the pages are freed; may be
+ * called in atomic context.
  */
+static void mock_mn_invalidate_range(struct mmu_notifier *mn,
+				     struct mm_struct *mm,
+				     unsigned long start, unsigned long end)
+{
+	struct mock_domain *md = container_of(mn, struct mock_domain, mn);
+	struct page *dropped[MOCK_IOTLB_SIZE];
+
+	spin_lock(&md->lock);
+	md->inval_seq++;
+	if (start == 0 && end == ULONG_MAX)
+		md->inv_all++;
+	else
+		md->inv_range++;
+	mock_iotlb_drop(md, start, end, dropped);
+	spin_unlock(&md->lock);
+	mock_iotlb_put(dropped);
+}
+
+/*
+ * The mm exits while still bound. Stop translating: drop everything and
+ * fail every later walk, as a real driver makes the PASID non-translating
+ * while leaving it attached until the unbind.
+ */
+static void mock_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
+{
+	struct mock_domain *md = container_of(mn, struct mock_domain, mn);
+	struct page *dropped[MOCK_IOTLB_SIZE];
+
+	spin_lock(&md->lock);
+	md->inval_seq++;
+	md->released = true;
+	md->inv_all++;
+	mock_iotlb_drop(md, 0, ULONG_MAX, dropped);
+	spin_unlock(&md->lock);
+	mock_iotlb_put(dropped);
+}
+
+static const struct mmu_notifier_ops mock_mn_ops = {
+	.invalidate_range = mock_mn_invalidate_range,
+	.release = mock_mn_release,
+};
+
+/* Domains */
+static struct iommu_domain *mock_domain_alloc(unsigned int type)
+{
+	struct mock_domain *md;
+
+	if (type != IOMMU_DOMAIN_IDENTITY && type != IOMMU_DOMAIN_SVA &&
+	    type != IOMMU_DOMAIN_UNMANAGED)
+		return NULL;
+	md = kzalloc(sizeof(*md), GFP_KERNEL);
+	if (!md)
+		return NULL;
+	spin_lock_init(&md->lock);
+	xa_init(&md->pfns);
+	mutex_init(&md->map_lock);
+	md->domain.ops = &mock_domain_ops;
+	md->domain.geometry.aperture_end = ULONG_MAX;
+	md->domain.geometry.force_aperture = true;
+	return &md->domain;
+}
+
+static void mock_domain_free(struct iommu_domain *domain)
+{
+	struct mock_domain *md = to_mock_domain(domain);
+	struct page *dropped[MOCK_IOTLB_SIZE];
+
+	/* Waits for running callbacks, and calls release() if not yet done */
+	if (md->mn_registered)
+		mmu_notifier_unregister(&md->mn, domain->mm);
+	spin_lock(&md->lock);
+	mock_iotlb_drop(md, 0, ULONG_MAX, dropped);
+	spin_unlock(&md->lock);
+	mock_iotlb_put(dropped);
+	/* The mock file unmapped and unpinned everything before */
+	WARN_ON(!xa_empty(&md->pfns));
+	xa_destroy(&md->pfns);
+	mutex_destroy(&md->map_lock);
+	kfree(md);
+}
+
 static int mock_domain_attach_dev(struct iommu_domain *domain,
 				  struct device *dev)
 {
 	return 0;
 }
 
-static void mock_domain_free(struct iommu_domain *domain)
+static int mock_domain_set_dev_pasid(struct iommu_domain *domain,
+				     struct device *dev, ioasid_t pasid)
 {
-	kfree(domain);
+	struct mock_domain *md = to_mock_domain(domain);
+	int ret;
+
+	if (domain->type == IOMMU_DOMAIN_IDENTITY)
+		return -EINVAL;
+	if (domain->type != IOMMU_DOMAIN_SVA || md->mn_registered)
+		return 0;
+
+	/* One notifier per SVA domain, which is one mm on this IOMMU */
+	md->mn.ops = &mock_mn_ops;
+	ret = mmu_notifier_register(&md->mn, domain->mm);
+	if (ret)
+		return ret;
+	md->mn_registered = true;
+	return 0;
+}
+
+static int mock_domain_map_pages(struct iommu_domain *domain,
+				 unsigned long iova, phys_addr_t paddr,
+				 size_t pgsize, size_t pgcount, int prot,
+				 gfp_t gfp, size_t *mapped)
+{
+	struct mock_domain *md = to_mock_domain(domain);
+	unsigned long pfn = PHYS_PFN(paddr);
+	size_t i;
+	int ret;
+
+	for (i = 0; i < pgcount; i++) {
+		void *entry = xa_mk_value((pfn + i) << 2 |
+					  (prot & (IOMMU_READ | IOMMU_WRITE)));
+
+		ret = xa_err(xa_store(&md->pfns, (iova >> PAGE_SHIFT) + i,
+				      entry, gfp));
+		if (ret)
+			return ret;
+		*mapped += PAGE_SIZE;
+	}
+	return 0;
+}
+
+static size_t mock_domain_unmap_pages(struct iommu_domain *domain,
+				      unsigned long iova, size_t pgsize,
+				      size_t pgcount,
+				      struct iommu_iotlb_gather *gather)
+{
+	struct mock_domain *md = to_mock_domain(domain);
+	size_t i;
+
+	for (i = 0; i < pgcount; i++)
+		if (!xa_erase(&md->pfns, (iova >> PAGE_SHIFT) + i))
+			break;
+	return i * PAGE_SIZE;
+}
+
+static phys_addr_t mock_domain_iova_to_phys(struct iommu_domain *domain,
+					    dma_addr_t iova)
+{
+	struct mock_domain *md = to_mock_domain(domain);
+	void *entry = xa_load(&md->pfns, iova >> PAGE_SHIFT);
+
+	if (!entry)
+		return 0;
+	return PFN_PHYS(xa_to_value(entry) >> 2) + offset_in_page(iova);
 }
 
 static const struct iommu_domain_ops mock_domain_ops = {
 	.attach_dev = mock_domain_attach_dev,
+	.set_dev_pasid = mock_domain_set_dev_pasid,
+	.map_pages = mock_domain_map_pages,
+	.unmap_pages = mock_domain_unmap_pages,
+	.iova_to_phys = mock_domain_iova_to_phys,
 	.free = mock_domain_free,
 };
 
-static struct iommu_domain *mock_domain_alloc(unsigned int type)
-{
-	struct iommu_domain *domain;
-
-	if (type != IOMMU_DOMAIN_IDENTITY)
-		return NULL;
-	domain = kzalloc(sizeof(*domain), GFP_KERNEL);
-	if (!domain)
-		return NULL;
-	domain->ops = &mock_domain_ops;
-	return domain;
-}
-
+/* The IOMMU */
 static struct iommu_device *mock_probe_device(struct device *dev)
 {
 	if (dev->bus != &mock_bus)
@@ -117,6 +363,82 @@ static int mock_def_domain_type(struct device *dev)
 	return IOMMU_DOMAIN_IDENTITY;
 }
 
+static void mock_remove_dev_pasid(struct device *dev, ioasid_t pasid)
+{
+	struct mock_dev *mdev = to_mock_dev(dev);
+
+	/*
+	 * The core erased the PASID; wait for the DMA that may still use
+	 * it, and with it for the faults it reported. The domain's IOTLB
+	 * holds nothing of this device alone: it goes with the domain.
+	 */
+	down_write(&mdev->dma_lock);
+	up_write(&mdev->dma_lock);
+}
+
+static int mock_dev_enable_feat(struct device *dev,
+				enum iommu_dev_features feat)
+{
+	struct mock_dev *mdev = to_mock_dev(dev);
+	int ret;
+
+	if (feat != IOMMU_DEV_FEAT_SVA)
+		return -EINVAL;
+	if (dev->iommu->max_pasids <= 1)
+		return -EOPNOTSUPP;
+	if (mdev->sva_enabled)
+		return -EBUSY;
+
+	/* I/O page faults come with SVA on the mock */
+	ret = iopf_queue_add_device(mock_iopf_queue, dev);
+	if (ret)
+		return ret;
+	ret = iommu_register_device_fault_handler(dev, iommu_queue_iopf, dev);
+	if (ret) {
+		iopf_queue_remove_device(mock_iopf_queue, dev);
+		return ret;
+	}
+	mdev->sva_enabled = true;
+	return 0;
+}
+
+static int mock_dev_disable_feat(struct device *dev,
+				 enum iommu_dev_features feat)
+{
+	struct mock_dev *mdev = to_mock_dev(dev);
+	int ret;
+
+	if (feat != IOMMU_DEV_FEAT_SVA)
+		return -EINVAL;
+	if (!mdev->sva_enabled)
+		return -EINVAL;
+
+	ret = iommu_unregister_device_fault_handler(dev);
+	if (ret)
+		return ret;
+	iopf_queue_remove_device(mock_iopf_queue, dev);
+	mdev->sva_enabled = false;
+	return 0;
+}
+
+/* The core answers a fault the mock reported: wake the waiting DMA. */
+static int mock_page_response(struct device *dev,
+			      struct iommu_fault_event *evt,
+			      struct iommu_page_response *msg)
+{
+	struct mock_dev *mdev = to_mock_dev(dev);
+	struct mock_fault *fault;
+
+	xa_lock(&mdev->faults);
+	fault = xa_load(&mdev->faults, msg->grpid);
+	if (fault) {
+		fault->code = msg->code;
+		complete(&fault->done);
+	}
+	xa_unlock(&mdev->faults);
+	return fault ? 0 : -EINVAL;
+}
+
 static const struct iommu_ops mock_ops = {
 	.owner = THIS_MODULE,
 	.pgsize_bitmap = PAGE_SIZE,
@@ -125,6 +447,10 @@ static const struct iommu_ops mock_ops = {
 	.release_device = mock_release_device,
 	.device_group = generic_device_group,
 	.def_domain_type = mock_def_domain_type,
+	.dev_enable_feat = mock_dev_enable_feat,
+	.dev_disable_feat = mock_dev_disable_feat,
+	.remove_dev_pasid = mock_remove_dev_pasid,
+	.page_response = mock_page_response,
 	.default_domain_ops = &mock_domain_ops,
 };
 
@@ -133,6 +459,8 @@ static void mock_dev_release(struct device *dev)
 {
 	struct mock_dev *mdev = to_mock_dev(dev);
 
+	WARN_ON(!xa_empty(&mdev->faults));
+	xa_destroy(&mdev->faults);
 	ida_free(&mock_dev_ida, mdev->id);
 	kfree(mdev);
 }
@@ -140,12 +468,16 @@ static void mock_dev_release(struct device *dev)
 static int mock_dev_create(struct mock_file *mfile,
 			   struct iommu_sva_test_cmd *cmd)
 {
+	u32 bits = cmd->dev_create.pasid_bits;
+	struct property_entry props[] = {
+		PROPERTY_ENTRY_U32("pasid-num-bits", bits),
+		{ }
+	};
 	struct iommu_group *group;
 	struct mock_dev *mdev;
 	int rc;
 
-	if (cmd->dev_create.max_pasids > IOMMU_SVA_TEST_MAX_PASIDS ||
-	    cmd->dev_create.__reserved)
+	if (bits > IOMMU_SVA_TEST_MAX_PASID_BITS || cmd->dev_create.max_pasids)
 		return -EINVAL;
 
 	mdev = kzalloc(sizeof(*mdev), GFP_KERNEL);
@@ -157,12 +489,17 @@ static int mock_dev_create(struct mock_file *mfile,
 		return rc;
 	}
 	mdev->id = rc;
-	mdev->max_pasids = cmd->dev_create.max_pasids;
+	init_rwsem(&mdev->dma_lock);
+	xa_init_flags(&mdev->faults, XA_FLAGS_ALLOC);
 	device_initialize(&mdev->dev);
 	/* From here on mock_dev_release() frees mdev and its id. */
 	mdev->dev.bus = &mock_bus;
 	mdev->dev.release = mock_dev_release;
 	rc = dev_set_name(&mdev->dev, "mock%u", mdev->id);
+	if (rc)
+		goto err_put;
+	/* The core reads the device's PASID width from this at probe. */
+	rc = device_create_managed_software_node(&mdev->dev, props, NULL);
 	if (rc)
 		goto err_put;
 	rc = device_add(&mdev->dev);
@@ -182,6 +519,7 @@ static int mock_dev_create(struct mock_file *mfile,
 	if (rc)
 		goto err_del;
 	cmd->dev_id = mdev->id;
+	cmd->dev_create.max_pasids = mdev->dev.iommu->max_pasids;
 	return 0;
 
 err_del:
@@ -191,18 +529,615 @@ err_put:
 	return rc;
 }
 
+/* Whether anything of @mfile still uses @mdev */
+static bool mock_dev_busy(struct mock_file *mfile, struct mock_dev *mdev)
+{
+	struct mock_attach *attach;
+	struct mock_bind *bind;
+	unsigned long index;
+	void *owner;
+
+	lockdep_assert_held(&mfile->lock);
+	xa_for_each(&mfile->binds, index, bind)
+		if (bind->mdev == mdev)
+			return true;
+	xa_for_each(&mfile->attachs, index, attach)
+		if (attach->mdev == mdev)
+			return true;
+	xa_for_each(&mfile->pasids, index, owner)
+		if (owner == mdev)
+			return true;
+	return false;
+}
+
 static void mock_dev_destroy(struct mock_dev *mdev)
 {
+	if (mdev->sva_enabled)
+		WARN_ON(iommu_dev_disable_feature(&mdev->dev,
+						  IOMMU_DEV_FEAT_SVA));
 	device_unregister(&mdev->dev);
+}
+
+static struct mock_dev *mock_dev_find(struct mock_file *mfile, u32 dev_id)
+{
+	lockdep_assert_held(&mfile->lock);
+	return xa_load(&mfile->devs, dev_id);
 }
 
 static int mock_dev_destroy_id(struct mock_file *mfile, u32 dev_id)
 {
-	struct mock_dev *mdev = xa_erase(&mfile->devs, dev_id);
+	struct mock_dev *mdev = mock_dev_find(mfile, dev_id);
 
 	if (!mdev)
 		return -ENOENT;
+	if (mock_dev_busy(mfile, mdev))
+		return -EBUSY;
+	xa_erase(&mfile->devs, dev_id);
 	mock_dev_destroy(mdev);
+	return 0;
+}
+
+static int mock_sva_feature(struct mock_file *mfile, u32 dev_id, bool enable)
+{
+	struct mock_dev *mdev = mock_dev_find(mfile, dev_id);
+
+	if (!mdev)
+		return -ENOENT;
+	if (enable)
+		return iommu_dev_enable_feature(&mdev->dev, IOMMU_DEV_FEAT_SVA);
+	return iommu_dev_disable_feature(&mdev->dev, IOMMU_DEV_FEAT_SVA);
+}
+
+/* Binds of the caller's mm */
+static int mock_bind(struct mock_file *mfile, struct iommu_sva_test_cmd *cmd)
+{
+	struct mock_dev *mdev = mock_dev_find(mfile, cmd->dev_id);
+	struct iommu_sva *handle;
+	struct mock_bind *bind;
+	unsigned long index;
+	u32 id;
+	int rc;
+
+	if (!mdev)
+		return -ENOENT;
+	if (cmd->bind.bind_id || cmd->bind.pasid)
+		return -EINVAL;
+
+	handle = iommu_sva_bind_device(&mdev->dev, current->mm, NULL);
+	if (IS_ERR(handle))
+		return PTR_ERR(handle);
+
+	/* The same handle again: the core took a reference, and so do we */
+	xa_for_each(&mfile->binds, index, bind) {
+		if (bind->handle == handle) {
+			bind->users++;
+			id = index;
+			goto out;
+		}
+	}
+
+	bind = kzalloc(sizeof(*bind), GFP_KERNEL);
+	if (!bind) {
+		rc = -ENOMEM;
+		goto err_unbind;
+	}
+	bind->mdev = mdev;
+	bind->handle = handle;
+	bind->users = 1;
+	rc = xa_alloc(&mfile->binds, &id, bind, xa_limit_31b, GFP_KERNEL);
+	if (rc) {
+		kfree(bind);
+		goto err_unbind;
+	}
+out:
+	cmd->bind.bind_id = id;
+	cmd->bind.pasid = iommu_sva_get_pasid(handle);
+	return 0;
+
+err_unbind:
+	iommu_sva_unbind_device(handle);
+	return rc;
+}
+
+static int mock_unbind(struct mock_file *mfile, u32 bind_id)
+{
+	struct mock_bind *bind = xa_load(&mfile->binds, bind_id);
+
+	if (!bind)
+		return -ENOENT;
+	iommu_sva_unbind_device(bind->handle);
+	if (--bind->users == 0) {
+		xa_erase(&mfile->binds, bind_id);
+		kfree(bind);
+	}
+	return 0;
+}
+
+/* PASIDs, paging domains and attachments */
+static int mock_pasid_alloc(struct mock_file *mfile,
+			    struct iommu_sva_test_cmd *cmd)
+{
+	struct mock_dev *mdev = mock_dev_find(mfile, cmd->dev_id);
+	int pasid, rc;
+
+	if (!mdev)
+		return -ENOENT;
+	if (cmd->pasid.pasid)
+		return -EINVAL;
+	pasid = iommu_alloc_global_pasid(&mdev->dev);
+	if (pasid < 0)
+		return pasid;
+	rc = xa_insert(&mfile->pasids, pasid, mdev, GFP_KERNEL);
+	if (rc) {
+		iommu_free_global_pasid(pasid);
+		return rc;
+	}
+	cmd->pasid.pasid = pasid;
+	return 0;
+}
+
+static int mock_pasid_free(struct mock_file *mfile, u32 pasid)
+{
+	struct mock_attach *attach;
+	unsigned long index;
+
+	if (!xa_load(&mfile->pasids, pasid))
+		return -ENOENT;
+	xa_for_each(&mfile->attachs, index, attach)
+		if (attach->pasid == pasid)
+			return -EBUSY;
+	xa_erase(&mfile->pasids, pasid);
+	iommu_free_global_pasid(pasid);
+	return 0;
+}
+
+static int mock_paging_alloc(struct mock_file *mfile,
+			     struct iommu_sva_test_cmd *cmd)
+{
+	struct iommu_domain *domain;
+	u32 id;
+	int rc;
+
+	if (cmd->domain.domain_id || cmd->domain.pasid)
+		return -EINVAL;
+	domain = iommu_domain_alloc(&mock_bus);
+	if (!domain)
+		return -ENOMEM;
+	rc = xa_alloc(&mfile->domains, &id, to_mock_domain(domain),
+		      xa_limit_31b, GFP_KERNEL);
+	if (rc) {
+		iommu_domain_free(domain);
+		return rc;
+	}
+	cmd->domain.domain_id = id;
+	return 0;
+}
+
+static bool mock_domain_busy(struct mock_file *mfile, struct mock_domain *md)
+{
+	struct mock_attach *attach;
+	unsigned long index;
+
+	xa_for_each(&mfile->attachs, index, attach)
+		if (attach->md == md)
+			return true;
+	return !xa_empty(&md->pfns);
+}
+
+static int mock_paging_free(struct mock_file *mfile, u32 domain_id)
+{
+	struct mock_domain *md = xa_load(&mfile->domains, domain_id);
+
+	if (!md)
+		return -ENOENT;
+	if (mock_domain_busy(mfile, md))
+		return -EBUSY;
+	xa_erase(&mfile->domains, domain_id);
+	iommu_domain_free(&md->domain);
+	return 0;
+}
+
+static int mock_attach_pasid(struct mock_file *mfile,
+			     struct iommu_sva_test_cmd *cmd)
+{
+	struct mock_dev *mdev = mock_dev_find(mfile, cmd->dev_id);
+	struct mock_domain *md;
+	struct mock_attach *attach;
+	u32 id;
+	int rc;
+
+	if (!mdev)
+		return -ENOENT;
+	md = xa_load(&mfile->domains, cmd->domain.domain_id);
+	if (!md)
+		return -ENOENT;
+
+	attach = kzalloc(sizeof(*attach), GFP_KERNEL);
+	if (!attach)
+		return -ENOMEM;
+	/* Reserve the record first: a detach must never fail to find it */
+	rc = xa_alloc(&mfile->attachs, &id, NULL, xa_limit_31b, GFP_KERNEL);
+	if (rc)
+		goto err_free;
+	rc = iommu_attach_device_pasid(&md->domain, &mdev->dev,
+				       cmd->domain.pasid);
+	if (rc)
+		goto err_release;
+	attach->mdev = mdev;
+	attach->md = md;
+	attach->pasid = cmd->domain.pasid;
+	xa_store(&mfile->attachs, id, attach, GFP_KERNEL);
+	return 0;
+
+err_release:
+	xa_release(&mfile->attachs, id);
+err_free:
+	kfree(attach);
+	return rc;
+}
+
+static void mock_attach_destroy(struct mock_file *mfile, unsigned long id,
+				struct mock_attach *attach)
+{
+	xa_erase(&mfile->attachs, id);
+	iommu_detach_device_pasid(&attach->md->domain, &attach->mdev->dev,
+				  attach->pasid);
+	kfree(attach);
+}
+
+static int mock_detach_pasid(struct mock_file *mfile,
+			     struct iommu_sva_test_cmd *cmd)
+{
+	struct mock_attach *attach;
+	unsigned long index;
+
+	xa_for_each(&mfile->attachs, index, attach) {
+		if (attach->mdev->id != cmd->dev_id ||
+		    attach->pasid != cmd->domain.pasid)
+			continue;
+		/* Detaching another domain than the one attached is a bug */
+		if (attach->md != xa_load(&mfile->domains,
+					  cmd->domain.domain_id))
+			return -EINVAL;
+		mock_attach_destroy(mfile, index, attach);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* Unmap and unpin what is mapped in [iova, iova + length) of a domain. */
+static void mock_unmap_range(struct mock_domain *md, unsigned long iova,
+			     unsigned long length)
+{
+	unsigned long index;
+	void *entry;
+
+	lockdep_assert_held(&md->map_lock);
+	xa_for_each_range(&md->pfns, index, entry, iova >> PAGE_SHIFT,
+			  ((iova + length) >> PAGE_SHIFT) - 1) {
+		iommu_unmap(&md->domain, index << PAGE_SHIFT, PAGE_SIZE);
+		unpin_user_page(pfn_to_page(xa_to_value(entry) >> 2));
+	}
+}
+
+static int mock_map(struct mock_file *mfile, struct iommu_sva_test_cmd *cmd)
+{
+	unsigned long iova = cmd->map.iova, length = cmd->map.length;
+	unsigned long uptr = cmd->map.uptr, npages, i;
+	int prot = IOMMU_READ;
+	struct mock_domain *md;
+	struct page **pages;
+	long pinned;
+	int rc = 0;
+
+	md = xa_load(&mfile->domains, cmd->map.domain_id);
+	if (!md)
+		return -ENOENT;
+	if (!length || length > IOMMU_SVA_TEST_MAX_DMA ||
+	    !PAGE_ALIGNED(iova | length | uptr) || cmd->map.write > 1 ||
+	    iova + length < iova)
+		return -EINVAL;
+	if (cmd->map.write)
+		prot |= IOMMU_WRITE;
+
+	npages = length >> PAGE_SHIFT;
+	pages = kvcalloc(npages, sizeof(*pages), GFP_KERNEL);
+	if (!pages)
+		return -ENOMEM;
+	mutex_lock(&md->map_lock);
+	for (i = 0; i < npages; i++) {
+		if (iommu_iova_to_phys(&md->domain, iova + i * PAGE_SIZE)) {
+			rc = -EEXIST;
+			goto out_unlock;
+		}
+	}
+	pinned = pin_user_pages_fast(uptr, npages, FOLL_WRITE | FOLL_LONGTERM,
+				     pages);
+	if (pinned != npages) {
+		if (pinned > 0)
+			unpin_user_pages(pages, pinned);
+		rc = pinned < 0 ? pinned : -EFAULT;
+		goto out_unlock;
+	}
+	for (i = 0; i < npages; i++) {
+		rc = iommu_map(&md->domain, iova + i * PAGE_SIZE,
+			       page_to_phys(pages[i]), PAGE_SIZE, prot);
+		if (rc) {
+			/* Undo what got mapped; unpin what did not */
+			mock_unmap_range(md, iova, i * PAGE_SIZE);
+			unpin_user_pages(pages + i, npages - i);
+			break;
+		}
+	}
+out_unlock:
+	mutex_unlock(&md->map_lock);
+	kvfree(pages);
+	return rc;
+}
+
+static int mock_unmap(struct mock_file *mfile, struct iommu_sva_test_cmd *cmd)
+{
+	unsigned long iova = cmd->map.iova, length = cmd->map.length;
+	struct mock_domain *md;
+
+	md = xa_load(&mfile->domains, cmd->map.domain_id);
+	if (!md)
+		return -ENOENT;
+	if (!length || !PAGE_ALIGNED(iova | length) || cmd->map.uptr ||
+	    cmd->map.write || iova + length <= iova)
+		return -EINVAL;
+	mutex_lock(&md->map_lock);
+	mock_unmap_range(md, iova, length);
+	mutex_unlock(&md->map_lock);
+	return 0;
+}
+
+/* DMA */
+
+/*
+ * Report a page request for @va to the core, as PRI or a stall would, and
+ * wait for the answer. Return 0 if the page was made present, -EFAULT if
+ * the request was answered invalid or could not be reported.
+ */
+static int mock_dma_fault(struct mock_dev *mdev, struct mock_domain *md,
+			  u32 pasid, unsigned long va, bool write)
+{
+	struct iommu_fault_event evt = {
+		.fault.type = IOMMU_FAULT_PAGE_REQ,
+		.fault.prm = {
+			.flags = IOMMU_FAULT_PAGE_REQUEST_PASID_VALID |
+				 IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE |
+				 IOMMU_FAULT_PAGE_RESPONSE_NEEDS_PASID,
+			.pasid = pasid,
+			.perm = IOMMU_FAULT_PERM_READ |
+				(write ? IOMMU_FAULT_PERM_WRITE : 0),
+			.addr = va & PAGE_MASK,
+		},
+	};
+	struct mock_fault fault = { .code = IOMMU_PAGE_RESP_INVALID };
+	u32 grpid;
+	int rc;
+
+	init_completion(&fault.done);
+	/* A PCIe page request group index is 9 bits */
+	rc = xa_alloc(&mdev->faults, &grpid, &fault, XA_LIMIT(0, 511),
+		      GFP_KERNEL);
+	if (rc)
+		return -EFAULT;
+	evt.fault.prm.grpid = grpid;
+
+	spin_lock(&md->lock);
+	md->faults++;
+	spin_unlock(&md->lock);
+
+	rc = iommu_report_device_fault(&mdev->dev, &evt);
+	/* Once reported, the core answers every request: wait for it */
+	if (!rc)
+		wait_for_completion(&fault.done);
+	xa_erase(&mdev->faults, grpid);
+	if (rc || fault.code != IOMMU_PAGE_RESP_SUCCESS)
+		return -EFAULT;
+	return 0;
+}
+
+/*
+ * Translate @va of an SVA domain into a referenced page: from the IOTLB,
+ * or by walking the mm on a miss (GUP without faulting: a real IOMMU walks
+ * the page table and does not fault pages in either).
+ */
+static int mock_sva_translate(struct mock_dev *mdev, struct mock_domain *md,
+			      u32 pasid, unsigned long va, bool write,
+			      struct page **pagep)
+{
+	struct mm_struct *mm = md->domain.mm;
+	unsigned int idx = (va >> PAGE_SHIFT) % MOCK_IOTLB_SIZE;
+	int faults = 0;
+
+	va &= PAGE_MASK;
+	for (;;) {
+		struct mock_iotlb_entry *e = &md->iotlb[idx];
+		struct page *page = NULL, *old = NULL;
+		unsigned long seq;
+		long got = 0;
+
+		spin_lock(&md->lock);
+		if (md->released) {
+			spin_unlock(&md->lock);
+			return -EFAULT;
+		}
+		if (e->page && e->va == va && (!write || e->writable)) {
+			*pagep = e->page;
+			get_page(e->page);
+			md->iotlb_hit++;
+			spin_unlock(&md->lock);
+			return 0;
+		}
+		seq = md->inval_seq;
+		spin_unlock(&md->lock);
+
+		if (mmget_not_zero(mm)) {
+			mmap_read_lock(mm);
+			got = get_user_pages_remote(mm, va, 1,
+						    FOLL_NOFAULT |
+						    (write ? FOLL_WRITE : 0),
+						    &page, NULL, NULL);
+			mmap_read_unlock(mm);
+			mmput(mm);
+		}
+		if (got != 1) {
+			if (faults++ == MOCK_DMA_RETRIES)
+				return -EFAULT;
+			if (mock_dma_fault(mdev, md, pasid, va, write))
+				return -EFAULT;
+			continue;
+		}
+
+		/*
+		 * Insert only if no invalidation ran since we sampled the
+		 * sequence: it may have been for the PTE we just read.
+		 */
+		spin_lock(&md->lock);
+		if (md->inval_seq != seq || md->released) {
+			spin_unlock(&md->lock);
+			put_page(page);
+			continue;
+		}
+		old = e->page;
+		e->va = va;
+		e->page = page;		/* our GUP reference moves here */
+		e->writable = write;
+		md->iotlb_fill++;
+		get_page(page);
+		*pagep = page;
+		spin_unlock(&md->lock);
+		if (old)
+			put_page(old);
+		return 0;
+	}
+}
+
+static int mock_paging_translate(struct mock_domain *md, unsigned long iova,
+				 bool write, struct page **pagep)
+{
+	void *entry;
+
+	lockdep_assert_held(&md->map_lock);
+	entry = xa_load(&md->pfns, iova >> PAGE_SHIFT);
+	if (!entry || !(xa_to_value(entry) &
+			(write ? IOMMU_WRITE : IOMMU_READ)))
+		return -EFAULT;
+	*pagep = pfn_to_page(xa_to_value(entry) >> 2);
+	get_page(*pagep);
+	return 0;
+}
+
+static int mock_dma(struct mock_file *mfile, struct iommu_sva_test_cmd *cmd)
+{
+	bool write = cmd->dma.flags & IOMMU_SVA_TEST_DMA_WRITE;
+	u64 addr = cmd->dma.addr, length = cmd->dma.length;
+	void __user *ubuf = u64_to_user_ptr(cmd->dma.uptr);
+	struct iommu_domain *domain;
+	struct mock_domain *md;
+	struct mock_dev *mdev;
+	u64 done = 0;
+	int rc = 0;
+
+	if (cmd->dma.flags & ~IOMMU_SVA_TEST_DMA_WRITE || !length ||
+	    length > IOMMU_SVA_TEST_MAX_DMA || addr + length < addr)
+		return -EINVAL;
+
+	/* DMA does not take the file's lock: hold the device instead */
+	xa_lock(&mfile->devs);
+	mdev = xa_load(&mfile->devs, cmd->dev_id);
+	if (mdev)
+		get_device(&mdev->dev);
+	xa_unlock(&mfile->devs);
+	if (!mdev)
+		return -ENOENT;
+
+	down_read(&mdev->dma_lock);
+	/* Stays attached while we hold dma_lock: see remove_dev_pasid */
+	domain = iommu_get_domain_for_dev_pasid(&mdev->dev, cmd->dma.pasid, 0);
+	if (IS_ERR_OR_NULL(domain) || cmd->dma.pasid == IOMMU_NO_PASID) {
+		rc = -ENODEV;
+		goto out_unlock;
+	}
+	md = to_mock_domain(domain);
+	if (domain->type == IOMMU_DOMAIN_UNMANAGED)
+		mutex_lock(&md->map_lock);
+
+	while (done < length) {
+		unsigned long a = addr + done;
+		size_t n = min_t(u64, length - done,
+				 PAGE_SIZE - offset_in_page(a));
+		struct page *page;
+		void *kaddr;
+		size_t left;
+
+		if (domain->type == IOMMU_DOMAIN_SVA)
+			rc = mock_sva_translate(mdev, md, cmd->dma.pasid, a,
+						write, &page);
+		else
+			rc = mock_paging_translate(md, a, write, &page);
+		if (rc)
+			break;
+
+		kaddr = kmap_local_page(page);
+		if (write)
+			left = copy_from_user(kaddr + offset_in_page(a),
+					      ubuf + done, n);
+		else
+			left = copy_to_user(ubuf + done,
+					    kaddr + offset_in_page(a), n);
+		kunmap_local(kaddr);
+		if (write)
+			set_page_dirty_lock(page);
+		put_page(page);
+		if (left) {
+			rc = -EFAULT;
+			break;
+		}
+		done += n;
+	}
+
+	if (domain->type == IOMMU_DOMAIN_UNMANAGED)
+		mutex_unlock(&md->map_lock);
+out_unlock:
+	up_read(&mdev->dma_lock);
+	put_device(&mdev->dev);
+	return rc;
+}
+
+static int mock_counters(struct mock_file *mfile,
+			 struct iommu_sva_test_cmd *cmd)
+{
+	struct mock_dev *mdev = mock_dev_find(mfile, cmd->dev_id);
+	struct iommu_domain *domain;
+	struct mock_domain *md;
+
+	if (!mdev)
+		return -ENOENT;
+	if (memchr_inv(&cmd->counters.__reserved, 0,
+		       sizeof(cmd->counters) -
+		       offsetof(typeof(cmd->counters), __reserved)))
+		return -EINVAL;
+
+	down_read(&mdev->dma_lock);
+	domain = iommu_get_domain_for_dev_pasid(&mdev->dev,
+						cmd->counters.pasid, 0);
+	if (IS_ERR_OR_NULL(domain)) {
+		up_read(&mdev->dma_lock);
+		return -ENODEV;
+	}
+	md = to_mock_domain(domain);
+	spin_lock(&md->lock);
+	cmd->counters.inv_range = md->inv_range;
+	cmd->counters.inv_all = md->inv_all;
+	cmd->counters.iotlb_fill = md->iotlb_fill;
+	cmd->counters.iotlb_hit = md->iotlb_hit;
+	cmd->counters.faults = md->faults;
+	spin_unlock(&md->lock);
+	up_read(&mdev->dma_lock);
 	return 0;
 }
 
@@ -214,22 +1149,54 @@ static int mock_fops_open(struct inode *inode, struct file *filp)
 	mfile = kzalloc(sizeof(*mfile), GFP_KERNEL);
 	if (!mfile)
 		return -ENOMEM;
+	mutex_init(&mfile->lock);
 	xa_init(&mfile->devs);
+	xa_init_flags(&mfile->binds, XA_FLAGS_ALLOC1);
+	xa_init_flags(&mfile->domains, XA_FLAGS_ALLOC1);
+	xa_init_flags(&mfile->attachs, XA_FLAGS_ALLOC1);
+	xa_init(&mfile->pasids);
 	filp->private_data = mfile;
 	return 0;
 }
 
+/* Undo everything the file created, users before what they use. */
 static int mock_fops_release(struct inode *inode, struct file *filp)
 {
 	struct mock_file *mfile = filp->private_data;
+	struct mock_attach *attach;
+	struct mock_domain *md;
+	struct mock_bind *bind;
 	struct mock_dev *mdev;
 	unsigned long index;
+	void *owner;
 
+	mutex_lock(&mfile->lock);
+	xa_for_each(&mfile->binds, index, bind) {
+		for (; bind->users; bind->users--)
+			iommu_sva_unbind_device(bind->handle);
+		kfree(bind);
+	}
+	xa_for_each(&mfile->attachs, index, attach)
+		mock_attach_destroy(mfile, index, attach);
+	xa_for_each(&mfile->domains, index, md) {
+		mutex_lock(&md->map_lock);
+		mock_unmap_range(md, 0, ULONG_MAX & PAGE_MASK);
+		mutex_unlock(&md->map_lock);
+		iommu_domain_free(&md->domain);
+	}
+	xa_for_each(&mfile->pasids, index, owner)
+		iommu_free_global_pasid(index);
 	xa_for_each(&mfile->devs, index, mdev) {
 		xa_erase(&mfile->devs, index);
 		mock_dev_destroy(mdev);
 	}
+	mutex_unlock(&mfile->lock);
+	xa_destroy(&mfile->binds);
+	xa_destroy(&mfile->attachs);
+	xa_destroy(&mfile->domains);
+	xa_destroy(&mfile->pasids);
 	xa_destroy(&mfile->devs);
+	mutex_destroy(&mfile->lock);
 	kfree(mfile);
 	return 0;
 }
@@ -237,11 +1204,101 @@ static int mock_fops_release(struct inode *inode, struct file *filp)
 /* The bytes of the union an operation does not use must be zero. */
 static size_t mock_cmd_arg_size(u32 op)
 {
+	struct iommu_sva_test_cmd *cmd = NULL;
+
 	switch (op) {
 	case IOMMU_SVA_TEST_OP_DEV_CREATE:
-		return sizeof_field(struct iommu_sva_test_cmd, dev_create);
+		return sizeof(cmd->dev_create);
+	case IOMMU_SVA_TEST_OP_BIND:
+	case IOMMU_SVA_TEST_OP_UNBIND:
+		return sizeof(cmd->bind);
+	case IOMMU_SVA_TEST_OP_MM_PASID:
+		return sizeof(cmd->mm_pasid);
+	case IOMMU_SVA_TEST_OP_DMA:
+		return sizeof(cmd->dma);
+	case IOMMU_SVA_TEST_OP_COUNTERS:
+		return sizeof(cmd->counters);
+	case IOMMU_SVA_TEST_OP_PASID_ALLOC:
+	case IOMMU_SVA_TEST_OP_PASID_FREE:
+		return sizeof(cmd->pasid);
+	case IOMMU_SVA_TEST_OP_PAGING_ALLOC:
+	case IOMMU_SVA_TEST_OP_PAGING_FREE:
+	case IOMMU_SVA_TEST_OP_ATTACH_PASID:
+	case IOMMU_SVA_TEST_OP_DETACH_PASID:
+		return sizeof(cmd->domain);
+	case IOMMU_SVA_TEST_OP_MAP:
+	case IOMMU_SVA_TEST_OP_UNMAP:
+		return sizeof(cmd->map);
 	default:
 		return 0;
+	}
+}
+
+/* Operations that create something the caller must learn about */
+static bool mock_cmd_creates(u32 op)
+{
+	return op == IOMMU_SVA_TEST_OP_DEV_CREATE ||
+	       op == IOMMU_SVA_TEST_OP_BIND ||
+	       op == IOMMU_SVA_TEST_OP_PASID_ALLOC ||
+	       op == IOMMU_SVA_TEST_OP_PAGING_ALLOC;
+}
+
+static void mock_cmd_undo(struct mock_file *mfile,
+			  struct iommu_sva_test_cmd *cmd)
+{
+	switch (cmd->op) {
+	case IOMMU_SVA_TEST_OP_DEV_CREATE:
+		mock_dev_destroy_id(mfile, cmd->dev_id);
+		break;
+	case IOMMU_SVA_TEST_OP_BIND:
+		mock_unbind(mfile, cmd->bind.bind_id);
+		break;
+	case IOMMU_SVA_TEST_OP_PASID_ALLOC:
+		mock_pasid_free(mfile, cmd->pasid.pasid);
+		break;
+	case IOMMU_SVA_TEST_OP_PAGING_ALLOC:
+		mock_paging_free(mfile, cmd->domain.domain_id);
+		break;
+	}
+}
+
+static int mock_cmd_locked(struct mock_file *mfile,
+			   struct iommu_sva_test_cmd *cmd)
+{
+	lockdep_assert_held(&mfile->lock);
+	switch (cmd->op) {
+	case IOMMU_SVA_TEST_OP_DEV_CREATE:
+		return mock_dev_create(mfile, cmd);
+	case IOMMU_SVA_TEST_OP_DEV_DESTROY:
+		return mock_dev_destroy_id(mfile, cmd->dev_id);
+	case IOMMU_SVA_TEST_OP_SVA_ENABLE:
+		return mock_sva_feature(mfile, cmd->dev_id, true);
+	case IOMMU_SVA_TEST_OP_SVA_DISABLE:
+		return mock_sva_feature(mfile, cmd->dev_id, false);
+	case IOMMU_SVA_TEST_OP_BIND:
+		return mock_bind(mfile, cmd);
+	case IOMMU_SVA_TEST_OP_UNBIND:
+		return mock_unbind(mfile, cmd->bind.bind_id);
+	case IOMMU_SVA_TEST_OP_COUNTERS:
+		return mock_counters(mfile, cmd);
+	case IOMMU_SVA_TEST_OP_PASID_ALLOC:
+		return mock_pasid_alloc(mfile, cmd);
+	case IOMMU_SVA_TEST_OP_PASID_FREE:
+		return mock_pasid_free(mfile, cmd->pasid.pasid);
+	case IOMMU_SVA_TEST_OP_PAGING_ALLOC:
+		return mock_paging_alloc(mfile, cmd);
+	case IOMMU_SVA_TEST_OP_PAGING_FREE:
+		return mock_paging_free(mfile, cmd->domain.domain_id);
+	case IOMMU_SVA_TEST_OP_ATTACH_PASID:
+		return mock_attach_pasid(mfile, cmd);
+	case IOMMU_SVA_TEST_OP_DETACH_PASID:
+		return mock_detach_pasid(mfile, cmd);
+	case IOMMU_SVA_TEST_OP_MAP:
+		return mock_map(mfile, cmd);
+	case IOMMU_SVA_TEST_OP_UNMAP:
+		return mock_unmap(mfile, cmd);
+	default:
+		return -EOPNOTSUPP;
 	}
 }
 
@@ -264,21 +1321,28 @@ static long mock_fops_ioctl(struct file *filp, unsigned int cmd_nr,
 		return -EINVAL;
 
 	switch (cmd.op) {
-	case IOMMU_SVA_TEST_OP_DEV_CREATE:
-		rc = mock_dev_create(mfile, &cmd);
+	case IOMMU_SVA_TEST_OP_DMA:
+		/* Concurrent with everything but the device's PASID detach */
+		return mock_dma(mfile, &cmd);
+	case IOMMU_SVA_TEST_OP_MM_PASID:
+		if (cmd.mm_pasid.pasid || cmd.mm_pasid.__reserved)
+			return -EINVAL;
+		cmd.mm_pasid.pasid = current->mm->pasid;
 		break;
-	case IOMMU_SVA_TEST_OP_DEV_DESTROY:
-		return mock_dev_destroy_id(mfile, cmd.dev_id);
 	default:
-		return -EOPNOTSUPP;
-	}
-	if (rc)
+		mutex_lock(&mfile->lock);
+		rc = mock_cmd_locked(mfile, &cmd);
+		if (!rc && copy_to_user((void __user *)arg, &cmd, sizeof(cmd))) {
+			/* Undo what the caller cannot learn about. */
+			if (mock_cmd_creates(cmd.op))
+				mock_cmd_undo(mfile, &cmd);
+			rc = -EFAULT;
+		}
+		mutex_unlock(&mfile->lock);
 		return rc;
-	if (copy_to_user((void __user *)arg, &cmd, sizeof(cmd))) {
-		/* Undo what the caller cannot learn about. */
-		mock_dev_destroy_id(mfile, cmd.dev_id);
-		return -EFAULT;
 	}
+	if (copy_to_user((void __user *)arg, &cmd, sizeof(cmd)))
+		return -EFAULT;
 	return 0;
 }
 
@@ -300,9 +1364,14 @@ static int __init mock_init(void)
 {
 	int rc;
 
+	/* The mock IOMMU supports 20-bit PASIDs, as PCIe allows. */
+	mock_iommu.max_pasids = 1U << IOMMU_SVA_TEST_MAX_PASID_BITS;
+	mock_iopf_queue = iopf_queue_alloc(IOMMU_SVA_TEST_BUS);
+	if (!mock_iopf_queue)
+		return -ENOMEM;
 	rc = bus_register(&mock_bus);
 	if (rc)
-		return rc;
+		goto err_queue;
 	rc = iommu_device_sysfs_add(&mock_iommu, NULL, NULL, "%s",
 				    IOMMU_SVA_TEST_BUS);
 	if (rc)
@@ -322,6 +1391,8 @@ err_sysfs:
 	iommu_device_sysfs_remove(&mock_iommu);
 err_bus:
 	bus_unregister(&mock_bus);
+err_queue:
+	iopf_queue_free(mock_iopf_queue);
 	return rc;
 }
 module_init(mock_init);

@@ -1,11 +1,23 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* Helpers shared by the iommu selftests. */
+/*
+ * Helpers shared by the iommu selftests: each request to the mock IOMMU
+ * (CONFIG_IOMMU_SVA_SELFTEST) is wrapped as _test_cmd_X(), which returns 0
+ * or -errno, with test_cmd_X() asserting success and test_err_X() asserting
+ * a given errno.
+ */
 #ifndef __SELFTEST_IOMMU_UTILS_H
 #define __SELFTEST_IOMMU_UTILS_H
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
+
+#include "../../../../drivers/iommu/iommu-sva-test.h"
+
+#define MOCK_DEVICES "/sys/bus/" IOMMU_SVA_TEST_BUS "/devices"
+#define PASID_INVALID 0xffffffffU
 
 /* Read the first line of @path into @buf, without the newline. */
 static inline int read_line(const char *path, char *buf, size_t len)
@@ -22,5 +34,216 @@ static inline int read_line(const char *path, char *buf, size_t len)
 	buf[strcspn(buf, "\n")] = '\0';
 	return 0;
 }
+
+static inline int sva_cmd(int fd, __u32 op, struct iommu_sva_test_cmd *cmd)
+{
+	cmd->size = sizeof(*cmd);
+	cmd->op = op;
+	return ioctl(fd, IOMMU_SVA_TEST_CMD, cmd) ? -errno : 0;
+}
+
+static inline int _test_cmd_dev_create(int fd, __u32 pasid_bits,
+				       __u32 *dev_id, __u32 *max_pasids)
+{
+	struct iommu_sva_test_cmd cmd = {
+		.dev_create = { .pasid_bits = pasid_bits },
+	};
+	int rc = sva_cmd(fd, IOMMU_SVA_TEST_OP_DEV_CREATE, &cmd);
+
+	if (!rc && dev_id)
+		*dev_id = cmd.dev_id;
+	if (!rc && max_pasids)
+		*max_pasids = cmd.dev_create.max_pasids;
+	return rc;
+}
+
+static inline int _test_cmd_dev_destroy(int fd, __u32 dev_id)
+{
+	struct iommu_sva_test_cmd cmd = { .dev_id = dev_id };
+
+	return sva_cmd(fd, IOMMU_SVA_TEST_OP_DEV_DESTROY, &cmd);
+}
+
+static inline int _test_cmd_sva(int fd, __u32 dev_id, int enable)
+{
+	struct iommu_sva_test_cmd cmd = { .dev_id = dev_id };
+
+	return sva_cmd(fd, enable ? IOMMU_SVA_TEST_OP_SVA_ENABLE :
+			   IOMMU_SVA_TEST_OP_SVA_DISABLE, &cmd);
+}
+
+static inline int _test_cmd_bind(int fd, __u32 dev_id, __u32 *bind_id,
+				 __u32 *pasid)
+{
+	struct iommu_sva_test_cmd cmd = { .dev_id = dev_id };
+	int rc = sva_cmd(fd, IOMMU_SVA_TEST_OP_BIND, &cmd);
+
+	if (!rc && bind_id)
+		*bind_id = cmd.bind.bind_id;
+	if (!rc && pasid)
+		*pasid = cmd.bind.pasid;
+	return rc;
+}
+
+static inline int _test_cmd_unbind(int fd, __u32 bind_id)
+{
+	struct iommu_sva_test_cmd cmd = { .bind.bind_id = bind_id };
+
+	return sva_cmd(fd, IOMMU_SVA_TEST_OP_UNBIND, &cmd);
+}
+
+/* The caller's mm->pasid as the kernel sees it */
+static inline __u32 mm_pasid(int fd)
+{
+	struct iommu_sva_test_cmd cmd = { };
+
+	if (sva_cmd(fd, IOMMU_SVA_TEST_OP_MM_PASID, &cmd))
+		return 0;
+	return cmd.mm_pasid.pasid;
+}
+
+static inline int _test_cmd_dma(int fd, __u32 dev_id, __u32 pasid,
+				uint64_t addr, void *buf, size_t len,
+				int write)
+{
+	struct iommu_sva_test_cmd cmd = {
+		.dev_id = dev_id,
+		.dma = {
+			.pasid = pasid,
+			.flags = write ? IOMMU_SVA_TEST_DMA_WRITE : 0,
+			.addr = addr,
+			.length = len,
+			.uptr = (uintptr_t)buf,
+		},
+	};
+
+	return sva_cmd(fd, IOMMU_SVA_TEST_OP_DMA, &cmd);
+}
+
+static inline int _test_cmd_counters(int fd, __u32 dev_id, __u32 pasid,
+				     struct iommu_sva_test_cmd *cmd)
+{
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->dev_id = dev_id;
+	cmd->counters.pasid = pasid;
+	return sva_cmd(fd, IOMMU_SVA_TEST_OP_COUNTERS, cmd);
+}
+
+static inline int _test_cmd_pasid_alloc(int fd, __u32 dev_id, __u32 *pasid)
+{
+	struct iommu_sva_test_cmd cmd = { .dev_id = dev_id };
+	int rc = sva_cmd(fd, IOMMU_SVA_TEST_OP_PASID_ALLOC, &cmd);
+
+	if (!rc)
+		*pasid = cmd.pasid.pasid;
+	return rc;
+}
+
+static inline int _test_cmd_pasid_free(int fd, __u32 pasid)
+{
+	struct iommu_sva_test_cmd cmd = { .pasid.pasid = pasid };
+
+	return sva_cmd(fd, IOMMU_SVA_TEST_OP_PASID_FREE, &cmd);
+}
+
+static inline int _test_cmd_paging_alloc(int fd, __u32 *domain_id)
+{
+	struct iommu_sva_test_cmd cmd = { };
+	int rc = sva_cmd(fd, IOMMU_SVA_TEST_OP_PAGING_ALLOC, &cmd);
+
+	if (!rc)
+		*domain_id = cmd.domain.domain_id;
+	return rc;
+}
+
+static inline int _test_cmd_paging_free(int fd, __u32 domain_id)
+{
+	struct iommu_sva_test_cmd cmd = { .domain.domain_id = domain_id };
+
+	return sva_cmd(fd, IOMMU_SVA_TEST_OP_PAGING_FREE, &cmd);
+}
+
+static inline int _test_cmd_attach(int fd, __u32 dev_id, __u32 domain_id,
+				   __u32 pasid)
+{
+	struct iommu_sva_test_cmd cmd = {
+		.dev_id = dev_id,
+		.domain = { .domain_id = domain_id, .pasid = pasid },
+	};
+
+	return sva_cmd(fd, IOMMU_SVA_TEST_OP_ATTACH_PASID, &cmd);
+}
+
+static inline int _test_cmd_detach(int fd, __u32 dev_id, __u32 domain_id,
+				   __u32 pasid)
+{
+	struct iommu_sva_test_cmd cmd = {
+		.dev_id = dev_id,
+		.domain = { .domain_id = domain_id, .pasid = pasid },
+	};
+
+	return sva_cmd(fd, IOMMU_SVA_TEST_OP_DETACH_PASID, &cmd);
+}
+
+static inline int _test_cmd_map(int fd, __u32 domain_id, uint64_t iova,
+				void *buf, size_t len, int write)
+{
+	struct iommu_sva_test_cmd cmd = {
+		.map = {
+			.domain_id = domain_id,
+			.write = !!write,
+			.iova = iova,
+			.length = len,
+			.uptr = (uintptr_t)buf,
+		},
+	};
+
+	return sva_cmd(fd, IOMMU_SVA_TEST_OP_MAP, &cmd);
+}
+
+static inline int _test_cmd_unmap(int fd, __u32 domain_id, uint64_t iova,
+				  size_t len)
+{
+	struct iommu_sva_test_cmd cmd = {
+		.map = { .domain_id = domain_id, .iova = iova, .length = len },
+	};
+
+	return sva_cmd(fd, IOMMU_SVA_TEST_OP_UNMAP, &cmd);
+}
+
+/* In a TEST_F() whose fixture has the mock file in self->fd */
+#define test_cmd_dev_create(bits, dev_id) \
+	ASSERT_EQ(0, _test_cmd_dev_create(self->fd, bits, dev_id, NULL))
+#define test_err_dev_create(_errno, bits) \
+	ASSERT_EQ(-(_errno), _test_cmd_dev_create(self->fd, bits, NULL, NULL))
+#define test_cmd_dev_destroy(dev_id) \
+	ASSERT_EQ(0, _test_cmd_dev_destroy(self->fd, dev_id))
+#define test_err_dev_destroy(_errno, dev_id) \
+	ASSERT_EQ(-(_errno), _test_cmd_dev_destroy(self->fd, dev_id))
+#define test_cmd_sva_enable(dev_id) \
+	ASSERT_EQ(0, _test_cmd_sva(self->fd, dev_id, 1))
+#define test_cmd_sva_disable(dev_id) \
+	ASSERT_EQ(0, _test_cmd_sva(self->fd, dev_id, 0))
+#define test_cmd_bind(dev_id, bind_id, pasid) \
+	ASSERT_EQ(0, _test_cmd_bind(self->fd, dev_id, bind_id, pasid))
+#define test_err_bind(_errno, dev_id) \
+	ASSERT_EQ(-(_errno), _test_cmd_bind(self->fd, dev_id, NULL, NULL))
+#define test_cmd_unbind(bind_id) \
+	ASSERT_EQ(0, _test_cmd_unbind(self->fd, bind_id))
+#define test_cmd_dma(dev_id, pasid, addr, buf, len, write) \
+	ASSERT_EQ(0, _test_cmd_dma(self->fd, dev_id, pasid, \
+				   (uintptr_t)(addr), buf, len, write))
+#define test_err_dma(_errno, dev_id, pasid, addr, buf, len, write) \
+	ASSERT_EQ(-(_errno), _test_cmd_dma(self->fd, dev_id, pasid, \
+					   (uintptr_t)(addr), buf, len, write))
+#define test_cmd_counters(dev_id, pasid, cmd) \
+	ASSERT_EQ(0, _test_cmd_counters(self->fd, dev_id, pasid, cmd))
+#define test_cmd_attach(dev_id, domain_id, pasid) \
+	ASSERT_EQ(0, _test_cmd_attach(self->fd, dev_id, domain_id, pasid))
+#define test_err_attach(_errno, dev_id, domain_id, pasid) \
+	ASSERT_EQ(-(_errno), _test_cmd_attach(self->fd, dev_id, domain_id, \
+					      pasid))
+#define test_cmd_detach(dev_id, domain_id, pasid) \
+	ASSERT_EQ(0, _test_cmd_detach(self->fd, dev_id, domain_id, pasid))
 
 #endif

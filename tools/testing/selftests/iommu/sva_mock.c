@@ -11,51 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "../kselftest_harness.h"
 #include "iommu_utils.h"
-#include "../../../../drivers/iommu/iommu-sva-test.h"
-
-#define MOCK_DEVICES "/sys/bus/" IOMMU_SVA_TEST_BUS "/devices"
-
-static int _test_cmd_dev_create(int fd, __u32 max_pasids, __u32 *dev_id)
-{
-	struct iommu_sva_test_cmd cmd = {
-		.size = sizeof(cmd),
-		.op = IOMMU_SVA_TEST_OP_DEV_CREATE,
-		.dev_create = { .max_pasids = max_pasids },
-	};
-	int rc;
-
-	rc = ioctl(fd, IOMMU_SVA_TEST_CMD, &cmd);
-	if (rc)
-		return -errno;
-	if (dev_id)
-		*dev_id = cmd.dev_id;
-	return 0;
-}
-
-static int _test_cmd_dev_destroy(int fd, __u32 dev_id)
-{
-	struct iommu_sva_test_cmd cmd = {
-		.size = sizeof(cmd),
-		.op = IOMMU_SVA_TEST_OP_DEV_DESTROY,
-		.dev_id = dev_id,
-	};
-
-	return ioctl(fd, IOMMU_SVA_TEST_CMD, &cmd) ? -errno : 0;
-}
-
-#define test_cmd_dev_create(max_pasids, dev_id) \
-	ASSERT_EQ(0, _test_cmd_dev_create(self->fd, max_pasids, dev_id))
-#define test_err_dev_create(_errno, max_pasids) \
-	ASSERT_EQ(-(_errno), _test_cmd_dev_create(self->fd, max_pasids, NULL))
-#define test_cmd_dev_destroy(dev_id) \
-	ASSERT_EQ(0, _test_cmd_dev_destroy(self->fd, dev_id))
-#define test_err_dev_destroy(_errno, dev_id) \
-	ASSERT_EQ(-(_errno), _test_cmd_dev_destroy(self->fd, dev_id))
 
 /* Read the first line of a sysfs attribute of mock device @id. */
 static int read_dev_attr(__u32 id, const char *attr, char *buf, size_t len)
@@ -126,15 +85,17 @@ FIXTURE_TEARDOWN(mock)
 		close(self->fd);
 }
 
-/* A mock device appears with its own group and its PASID width. */
+/* A mock device appears with its own group and its PASID limit. */
 TEST_F(mock, create_destroy)
 {
+	__u32 id, max_pasids;
 	char buf[64];
-	__u32 id;
 
-	test_cmd_dev_create(16, &id);
+	ASSERT_EQ(0, _test_cmd_dev_create(self->fd, 4, &id, &max_pasids));
 	ASSERT_LT(0, id);
 	ASSERT_TRUE(dev_exists(id));
+	/* The core read the device's 4 PASID bits at probe */
+	ASSERT_EQ(16, max_pasids);
 	ASSERT_EQ(0, read_dev_attr(id, "max_pasids", buf, sizeof(buf)));
 	ASSERT_STREQ("16", buf);
 	ASSERT_LE(0, dev_group(id));
@@ -151,7 +112,7 @@ TEST_F(mock, one_group_per_device)
 	__u32 a, b;
 
 	test_cmd_dev_create(0, &a);
-	test_cmd_dev_create(IOMMU_SVA_TEST_MAX_PASIDS, &b);
+	test_cmd_dev_create(IOMMU_SVA_TEST_MAX_PASID_BITS, &b);
 	ASSERT_NE(a, b);
 	ASSERT_LE(0, dev_group(a));
 	ASSERT_LE(0, dev_group(b));
@@ -167,7 +128,7 @@ TEST_F(mock, bad_requests)
 	int before = count_devices();
 
 	ASSERT_LE(0, before);
-	test_err_dev_create(EINVAL, IOMMU_SVA_TEST_MAX_PASIDS + 1);
+	test_err_dev_create(EINVAL, IOMMU_SVA_TEST_MAX_PASID_BITS + 1);
 
 	memset(&cmd, 0, sizeof(cmd));
 	cmd.size = sizeof(cmd) - 1;
@@ -202,7 +163,7 @@ TEST_F(mock, close_destroys)
 	int i;
 
 	for (i = 0; i < 3; i++)
-		test_cmd_dev_create(8, &ids[i]);
+		test_cmd_dev_create(3, &ids[i]);
 	close(self->fd);
 	self->fd = -1;
 	for (i = 0; i < 3; i++)
@@ -215,7 +176,7 @@ TEST_F(mock, other_file)
 	__u32 id;
 	int fd2;
 
-	test_cmd_dev_create(4, &id);
+	test_cmd_dev_create(2, &id);
 	fd2 = open(IOMMU_SVA_TEST_DEV, O_RDWR);
 	ASSERT_LE(0, fd2);
 	EXPECT_EQ(-ENOENT, _test_cmd_dev_destroy(fd2, id));

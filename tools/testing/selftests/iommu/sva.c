@@ -1,0 +1,801 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * SVA and PASID tests on the mock IOMMU (CONFIG_IOMMU_SVA_SELFTEST): the
+ * test process binds its own mm to mock devices and has them DMA to its
+ * virtual addresses through the mock IOTLB, which only the mmu_notifier
+ * empties; it attaches paging domains to PASIDs and DMAs by IOVA.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../kselftest_harness.h"
+#include "iommu_utils.h"
+
+#define NPAGES	128	/* twice the mock IOTLB */
+
+static size_t page_size;
+
+static void *map_anon(size_t len, int prot)
+{
+	void *p = mmap(NULL, len, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void fill(void *buf, size_t len, unsigned int seed)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		((unsigned char *)buf)[i] = (unsigned char)(seed + i * 7 + i / 4096);
+}
+
+static int open_mock(void)
+{
+	return open(IOMMU_SVA_TEST_DEV, O_RDWR);
+}
+
+/* A mock device with 20-bit PASIDs and SVA enabled, bound to our mm */
+FIXTURE(sva) {
+	int fd;
+	__u32 dev_id;
+	__u32 max_pasids;
+	__u32 bind_id;
+	__u32 pasid;
+};
+
+FIXTURE_SETUP(sva)
+{
+	page_size = sysconf(_SC_PAGESIZE);
+	self->fd = open_mock();
+	if (self->fd < 0 && errno == ENOENT)
+		SKIP(return, "%s missing: CONFIG_IOMMU_SVA_SELFTEST is off",
+		     IOMMU_SVA_TEST_DEV);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, _test_cmd_dev_create(self->fd, 20, &self->dev_id,
+					  &self->max_pasids));
+	ASSERT_EQ(1U << 20, self->max_pasids);
+	test_cmd_sva_enable(self->dev_id);
+	test_cmd_bind(self->dev_id, &self->bind_id, &self->pasid);
+}
+
+FIXTURE_TEARDOWN(sva)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+/*
+ * The PASID is in range, is the mm's, is stable across rebinds and the
+ * same on a second device; a repeated bind returns the same bond.
+ */
+TEST_F(sva, bind_unbind)
+{
+	__u32 bind2, pasid2, dev2, bind3, pasid3;
+	char src[8] = "pattern", dst[8] = { };
+
+	ASSERT_LE(1, self->pasid);
+	ASSERT_GT(self->max_pasids, self->pasid);
+	/* The kernel's mm->pasid is the bond's PASID */
+	ASSERT_EQ(self->pasid, mm_pasid(self->fd));
+
+	/* Same device, same mm: the same handle, one more reference */
+	test_cmd_bind(self->dev_id, &bind2, &pasid2);
+	ASSERT_EQ(self->bind_id, bind2);
+	ASSERT_EQ(self->pasid, pasid2);
+	test_cmd_unbind(bind2);
+	/* Still bound: DMA works */
+	test_cmd_dma(self->dev_id, self->pasid, src, dst, sizeof(src), 0);
+	ASSERT_STREQ(src, dst);
+
+	/* Last unbind: the PASID is detached, the mm keeps it */
+	test_cmd_unbind(self->bind_id);
+	test_err_dma(ENODEV, self->dev_id, self->pasid, src, dst,
+		     sizeof(src), 0);
+	ASSERT_EQ(-ENOENT, _test_cmd_unbind(self->fd, self->bind_id));
+	ASSERT_EQ(self->pasid, mm_pasid(self->fd));
+	test_cmd_bind(self->dev_id, &self->bind_id, &pasid2);
+	ASSERT_EQ(self->pasid, pasid2);
+
+	/* A second device gets the same PASID */
+	test_cmd_dev_create(8, &dev2);
+	test_cmd_sva_enable(dev2);
+	test_cmd_bind(dev2, &bind3, &pasid3);
+	ASSERT_EQ(self->pasid, pasid3);
+	ASSERT_NE(self->bind_id, bind3);
+	/* A bound device cannot lose SVA, nor be destroyed */
+	ASSERT_EQ(-EBUSY, _test_cmd_sva(self->fd, dev2, 0));
+	test_err_dev_destroy(EBUSY, dev2);
+	test_cmd_unbind(bind3);
+	test_cmd_sva_disable(dev2);
+	test_cmd_dev_destroy(dev2);
+}
+
+/* No bind without SVA; no SVA without PASIDs; nothing left behind */
+TEST_F(sva, bind_needs_sva)
+{
+	__u32 dev2, dev3;
+
+	test_cmd_dev_create(8, &dev2);
+	test_err_bind(ENODEV, dev2);
+	test_cmd_dev_create(0, &dev3);
+	ASSERT_EQ(-EOPNOTSUPP, _test_cmd_sva(self->fd, dev3, 1));
+	test_err_bind(ENODEV, dev3);
+	/* The failed binds changed nothing: both can go */
+	test_cmd_dev_destroy(dev2);
+	test_cmd_dev_destroy(dev3);
+	ASSERT_EQ(self->pasid, mm_pasid(self->fd));
+}
+
+/* A device with too few PASIDs for the mm's cannot bind it */
+TEST_F(sva, bind_pasid_too_big)
+{
+	__u32 dev1, max, p;
+	int status, rc;
+	pid_t pid;
+
+	/* A device with the single PASID 1 */
+	ASSERT_EQ(0, _test_cmd_dev_create(self->fd, 1, &dev1, &max));
+	ASSERT_EQ(2, max);
+	test_cmd_sva_enable(dev1);
+	/* Make sure PASID 1 is taken: by our mm or by an allocation */
+	if (self->pasid != 1) {
+		rc = _test_cmd_pasid_alloc(self->fd, dev1, &p);
+		ASSERT_TRUE(rc == 0 || rc == -ENOSPC);
+	}
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		__u32 bind, pasid;
+
+		/* A new mm gets a PASID above 1 from the big device ... */
+		if (_test_cmd_bind(self->fd, self->dev_id, &bind, &pasid) ||
+		    pasid < 2)
+			_exit(1);
+		/* ... that the small device cannot use: nothing changes */
+		if (_test_cmd_bind(self->fd, dev1, NULL, NULL) != -EOVERFLOW ||
+		    mm_pasid(self->fd) != pasid)
+			_exit(2);
+		_exit(_test_cmd_unbind(self->fd, bind) ? 3 : 0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+}
+
+/* The device reads what the CPU wrote, the CPU what the device wrote */
+TEST_F(sva, dma_read_write)
+{
+	size_t len = NPAGES * page_size;
+	char *buf = map_anon(len, PROT_READ | PROT_WRITE);
+	char *in = malloc(len), *out = malloc(len);
+	struct iommu_sva_test_cmd c;
+
+	ASSERT_NE(NULL, buf);
+	ASSERT_NE(NULL, in);
+	ASSERT_NE(NULL, out);
+	fill(buf, len, 3);
+	test_cmd_dma(self->dev_id, self->pasid, buf, in, len, 0);
+	ASSERT_EQ(0, memcmp(buf, in, len));
+
+	fill(out, len, 11);
+	test_cmd_dma(self->dev_id, self->pasid, buf, out, len, 1);
+	ASSERT_EQ(0, memcmp(buf, out, len));
+
+	/* Unaligned, across a page boundary */
+	fill(out, 100, 5);
+	test_cmd_dma(self->dev_id, self->pasid, buf + page_size - 50, out,
+		     100, 1);
+	ASSERT_EQ(0, memcmp(buf + page_size - 50, out, 100));
+
+	/* Every page was walked at least once */
+	test_cmd_counters(self->dev_id, self->pasid, &c);
+	ASSERT_LE(NPAGES, c.counters.iotlb_fill);
+	ASSERT_EQ(0, c.counters.faults);
+	free(in);
+	free(out);
+	munmap(buf, len);
+}
+
+/* After munmap the device cannot reach the range any more */
+TEST_F(sva, munmap)
+{
+	size_t len = 8 * page_size;
+	char *buf = map_anon(len, PROT_READ | PROT_WRITE);
+	char *tmp = malloc(len);
+	struct iommu_sva_test_cmd c0, c1;
+
+	ASSERT_NE(NULL, buf);
+	fill(buf, len, 1);
+	/* Fill the IOTLB */
+	test_cmd_dma(self->dev_id, self->pasid, buf, tmp, len, 0);
+	test_cmd_counters(self->dev_id, self->pasid, &c0);
+	ASSERT_EQ(0, munmap(buf, len));
+	test_cmd_counters(self->dev_id, self->pasid, &c1);
+	ASSERT_LT(c0.counters.inv_range, c1.counters.inv_range);
+	/* A stale IOTLB entry would let these succeed */
+	test_err_dma(EFAULT, self->dev_id, self->pasid, buf, tmp, len, 0);
+	test_err_dma(EFAULT, self->dev_id, self->pasid, buf + len - 1, tmp, 1,
+		     1);
+	free(tmp);
+}
+
+/* After mprotect(PROT_READ) the device can read but not write */
+TEST_F(sva, mprotect)
+{
+	size_t len = 4 * page_size;
+	char *buf = map_anon(len, PROT_READ | PROT_WRITE);
+	char *tmp = malloc(len);
+	struct iommu_sva_test_cmd c0, c1;
+
+	ASSERT_NE(NULL, buf);
+	fill(tmp, len, 9);
+	/* A writable IOTLB entry for every page */
+	test_cmd_dma(self->dev_id, self->pasid, buf, tmp, len, 1);
+	test_cmd_counters(self->dev_id, self->pasid, &c0);
+	ASSERT_EQ(0, mprotect(buf, len, PROT_READ));
+	test_cmd_counters(self->dev_id, self->pasid, &c1);
+	ASSERT_LT(c0.counters.inv_range, c1.counters.inv_range);
+
+	test_err_dma(EFAULT, self->dev_id, self->pasid, buf, tmp, page_size,
+		     1);
+	memset(tmp, 0, len);
+	test_cmd_dma(self->dev_id, self->pasid, buf, tmp, len, 0);
+	ASSERT_EQ(0, memcmp(buf, tmp, len));
+	/* The write fault was reported and answered invalid */
+	test_cmd_counters(self->dev_id, self->pasid, &c1);
+	ASSERT_LT(c0.counters.faults, c1.counters.faults);
+	free(tmp);
+	munmap(buf, len);
+}
+
+/* After MADV_DONTNEED the device sees the new (zero) pages */
+TEST_F(sva, madvise_dontneed)
+{
+	size_t len = 4 * page_size;
+	char *buf = map_anon(len, PROT_READ | PROT_WRITE);
+	char *tmp = malloc(len), *zero = calloc(1, len);
+	struct iommu_sva_test_cmd c0, c1;
+
+	ASSERT_NE(NULL, buf);
+	fill(buf, len, 2);
+	test_cmd_dma(self->dev_id, self->pasid, buf, tmp, len, 0);
+	ASSERT_EQ(0, memcmp(buf, tmp, len));
+	test_cmd_counters(self->dev_id, self->pasid, &c0);
+
+	ASSERT_EQ(0, madvise(buf, len, MADV_DONTNEED));
+	test_cmd_counters(self->dev_id, self->pasid, &c1);
+	ASSERT_LT(c0.counters.inv_range, c1.counters.inv_range);
+	test_cmd_dma(self->dev_id, self->pasid, buf, tmp, len, 0);
+	ASSERT_EQ(0, memcmp(zero, tmp, len));
+
+	/* And what the device writes now, the CPU sees */
+	fill(tmp, len, 4);
+	test_cmd_dma(self->dev_id, self->pasid, buf, tmp, len, 1);
+	ASSERT_EQ(0, memcmp(buf, tmp, len));
+	free(tmp);
+	free(zero);
+	munmap(buf, len);
+}
+
+/* After mremap over a range the device sees the moved pages */
+TEST_F(sva, mremap)
+{
+	size_t len = 4 * page_size;
+	char *a = map_anon(len, PROT_READ | PROT_WRITE);
+	char *b = map_anon(len, PROT_READ | PROT_WRITE);
+	char *tmp = malloc(len), *want = malloc(len);
+	void *moved;
+
+	ASSERT_NE(NULL, a);
+	ASSERT_NE(NULL, b);
+	fill(a, len, 1);
+	fill(b, len, 100);
+	memcpy(want, b, len);
+	/* The IOTLB holds a's pages at a's addresses */
+	test_cmd_dma(self->dev_id, self->pasid, a, tmp, len, 0);
+	ASSERT_EQ(0, memcmp(a, tmp, len));
+
+	moved = mremap(b, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, a);
+	ASSERT_EQ((void *)a, moved);
+	test_cmd_dma(self->dev_id, self->pasid, a, tmp, len, 0);
+	ASSERT_EQ(0, memcmp(want, tmp, len));
+	/* b's old range is gone */
+	test_err_dma(EFAULT, self->dev_id, self->pasid, b, tmp, 1, 0);
+	free(tmp);
+	free(want);
+	munmap(a, len);
+}
+
+/* Untouched memory is faulted in; PROT_NONE and holes are not */
+TEST_F(sva, iopf)
+{
+	size_t len = 16 * page_size;
+	char *buf = map_anon(len, PROT_READ | PROT_WRITE);
+	char *none = map_anon(page_size, PROT_NONE);
+	char *tmp = malloc(len), *zero = calloc(1, len);
+	struct iommu_sva_test_cmd c0, c1;
+
+	ASSERT_NE(NULL, buf);
+	ASSERT_NE(NULL, none);
+	test_cmd_counters(self->dev_id, self->pasid, &c0);
+	/* Never touched by the CPU: the device writes through IOPF */
+	fill(tmp, len / 2, 8);
+	test_cmd_dma(self->dev_id, self->pasid, buf, tmp, len / 2, 1);
+	ASSERT_EQ(0, memcmp(buf, tmp, len / 2));
+	/* ... and reads zeroes */
+	test_cmd_dma(self->dev_id, self->pasid, buf + len / 2, tmp, len / 2,
+		     0);
+	ASSERT_EQ(0, memcmp(zero, tmp, len / 2));
+	test_cmd_counters(self->dev_id, self->pasid, &c1);
+	ASSERT_LE(c0.counters.faults + 16, c1.counters.faults);
+
+	test_err_dma(EFAULT, self->dev_id, self->pasid, none, tmp, 8, 0);
+	test_err_dma(EFAULT, self->dev_id, self->pasid, none, tmp, 8, 1);
+	ASSERT_EQ(0, munmap(none, page_size));
+	test_err_dma(EFAULT, self->dev_id, self->pasid, none, tmp, 8, 0);
+	free(tmp);
+	free(zero);
+	munmap(buf, len);
+}
+
+/* The child's mm gets its own PASID; the parent's bond is untouched */
+TEST_F(sva, fork)
+{
+	char *buf = map_anon(page_size, PROT_READ | PROT_WRITE);
+	int pipefd[2], status;
+	__u32 child_pasid = 0;
+	char tmp[64];
+	pid_t pid;
+
+	ASSERT_NE(NULL, buf);
+	fill(buf, page_size, 6);
+	ASSERT_EQ(0, pipe(pipefd));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		int fd = open_mock();
+		__u32 dev, bind, pasid = 0;
+
+		/* A fork does not inherit the parent's PASID */
+		if (fd < 0 || mm_pasid(fd) != PASID_INVALID)
+			_exit(1);
+		if (_test_cmd_dev_create(fd, 20, &dev, NULL) ||
+		    _test_cmd_sva(fd, dev, 1) ||
+		    _test_cmd_bind(fd, dev, &bind, &pasid) ||
+		    pasid != mm_pasid(fd))
+			_exit(2);
+		/* The child's copy of buf through the child's PASID */
+		if (_test_cmd_dma(fd, dev, pasid, (uintptr_t)buf, tmp,
+				  sizeof(tmp), 0) ||
+		    memcmp(tmp, buf, sizeof(tmp)))
+			_exit(3);
+		if (write(pipefd[1], &pasid, sizeof(pasid)) != sizeof(pasid))
+			_exit(4);
+		_exit(0);
+	}
+	close(pipefd[1]);
+	ASSERT_EQ(sizeof(child_pasid),
+		  read(pipefd[0], &child_pasid, sizeof(child_pasid)));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	ASSERT_NE(self->pasid, child_pasid);
+	ASSERT_LE(1, child_pasid);
+
+	/* The parent is still bound at its PASID */
+	ASSERT_EQ(self->pasid, mm_pasid(self->fd));
+	test_cmd_dma(self->dev_id, self->pasid, buf, tmp, sizeof(tmp), 0);
+	ASSERT_EQ(0, memcmp(tmp, buf, sizeof(tmp)));
+	close(pipefd[0]);
+}
+
+/* A process that exits while bound and DMAing leaves nothing behind */
+TEST_F(sva, exit_while_bound)
+{
+	int i, status;
+
+	for (i = 0; i < 8; i++) {
+		pid_t pid = fork();
+
+		ASSERT_LE(0, pid);
+		if (!pid) {
+			int fd = open_mock();
+			char *buf = map_anon(page_size, PROT_READ | PROT_WRITE);
+			__u32 dev, bind, pasid;
+			char tmp[16];
+
+			if (fd < 0 || !buf ||
+			    _test_cmd_dev_create(fd, 20, &dev, NULL) ||
+			    _test_cmd_sva(fd, dev, 1) ||
+			    _test_cmd_bind(fd, dev, &bind, &pasid) ||
+			    _test_cmd_dma(fd, dev, pasid, (uintptr_t)buf, tmp,
+					  sizeof(tmp), 1))
+				_exit(1);
+			/* Exit with the bond, the device and the file open */
+			_exit(0);
+		}
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		ASSERT_TRUE(WIFEXITED(status));
+		ASSERT_EQ(0, WEXITSTATUS(status));
+	}
+	/* The kernel log is checked for warnings, kmemleak for leaks */
+}
+
+/* Child process that binds @dev through the inherited @fd */
+static int child_bind(int fd, __u32 dev, __u32 *pasid)
+{
+	__u32 bind;
+	int rc;
+
+	rc = _test_cmd_bind(fd, dev, &bind, pasid);
+	if (!rc)
+		rc = _test_cmd_unbind(fd, bind);
+	return rc;
+}
+
+static void msleep(int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * Fill the free PASIDs of @dev with allocations, waiting for the PASIDs
+ * of exited processes, which are freed lazily with their mm. Returns the
+ * number allocated into @p, or -errno.
+ */
+static int fill_pasids(int fd, __u32 dev, __u32 *p, int max)
+{
+	int n = 0, rc, settle;
+
+	for (settle = 0; settle < 3; settle++) {
+		while (n < max && !(rc = _test_cmd_pasid_alloc(fd, dev, &p[n])))
+			n++;
+		if (n == max)
+			return n;
+		if (rc != -ENOSPC)
+			return rc;
+		msleep(100);
+	}
+	return n;
+}
+
+/*
+ * An mm keeps its PASID after its last unbind, until the mm is freed. A
+ * device with PASIDs [1, 3] shows it: every PASID but one is taken by
+ * allocations or our own mm, a holder process takes the last one, and
+ * only once the holder is gone can another process bind.
+ */
+TEST_F(sva, pasid_lifetime)
+{
+	int go[2], done[2], status, rc = 0, tries, n;
+	__u32 dev2, max, pasid = 0, p[4];
+	pid_t holder, other;
+	char c = 0;
+
+	ASSERT_EQ(0, _test_cmd_dev_create(self->fd, 2, &dev2, &max));
+	ASSERT_EQ(4, max);
+	test_cmd_sva_enable(dev2);
+	n = fill_pasids(self->fd, dev2, p, 3);
+	ASSERT_LE(0, n);
+	if (!n)
+		SKIP(return, "other processes hold PASIDs 1 to 3");
+	ASSERT_EQ(0, _test_cmd_pasid_free(self->fd, p[n - 1]));
+	ASSERT_EQ(0, pipe(go));
+	ASSERT_EQ(0, pipe(done));
+
+	holder = fork();
+	ASSERT_LE(0, holder);
+	if (!holder) {
+		/* Take the free PASID, unbind, and keep the mm until told */
+		for (tries = 0; tries < 100; tries++) {
+			rc = child_bind(self->fd, dev2, &pasid);
+			if (rc != -ENOSPC)
+				break;
+			msleep(10);
+		}
+		if (rc || pasid < 1 || pasid > 3 || mm_pasid(self->fd) != pasid)
+			_exit(1);
+		if (write(done[1], &c, 1) != 1 || read(go[0], &c, 1) != 1)
+			_exit(2);
+		_exit(0);
+	}
+	ASSERT_EQ(1, read(done[0], &c, 1));
+
+	/* While the holder's mm lives, its PASID is not reused */
+	other = fork();
+	ASSERT_LE(0, other);
+	if (!other) {
+		rc = child_bind(self->fd, dev2, &pasid);
+		/* Exhausted, and nothing changed: still no PASID */
+		_exit(rc == -ENOSPC && mm_pasid(self->fd) == PASID_INVALID ?
+		      0 : 1);
+	}
+	ASSERT_EQ(other, waitpid(other, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+
+	/* Once it is gone, its PASID comes back */
+	ASSERT_EQ(1, write(go[1], &c, 1));
+	ASSERT_EQ(holder, waitpid(holder, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	other = fork();
+	ASSERT_LE(0, other);
+	if (!other) {
+		for (tries = 0; tries < 500; tries++) {
+			rc = child_bind(self->fd, dev2, &pasid);
+			if (rc != -ENOSPC)
+				break;
+			msleep(10);
+		}
+		_exit(!rc && pasid >= 1 && pasid <= 3 ? 0 : 1);
+	}
+	ASSERT_EQ(other, waitpid(other, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+}
+
+/* The error cases of iommu_attach_device_pasid() */
+TEST_F(sva, attach_pasid_errors)
+{
+	__u32 dom, dom2, pasid, dev2, p[4];
+	int i, n;
+
+	ASSERT_EQ(0, _test_cmd_paging_alloc(self->fd, &dom));
+	ASSERT_EQ(0, _test_cmd_paging_alloc(self->fd, &dom2));
+	ASSERT_EQ(0, _test_cmd_pasid_alloc(self->fd, self->dev_id, &pasid));
+	ASSERT_LE(1, pasid);
+	ASSERT_NE(self->pasid, pasid);
+
+	/* PASID 0 is DMA without PASID; beyond max_pasids does not exist */
+	test_err_attach(EINVAL, self->dev_id, dom, 0);
+	test_err_attach(EINVAL, self->dev_id, dom, self->max_pasids);
+	test_err_attach(EINVAL, self->dev_id, dom, self->max_pasids + 7);
+	/* Busy: our SVA bond's PASID, then one we attach */
+	test_err_attach(EBUSY, self->dev_id, dom, self->pasid);
+	test_cmd_attach(self->dev_id, dom, pasid);
+	test_err_attach(EBUSY, self->dev_id, dom, pasid);
+	test_err_attach(EBUSY, self->dev_id, dom2, pasid);
+	/* A PASID in use cannot be freed, nor its domain */
+	ASSERT_EQ(-EBUSY, _test_cmd_pasid_free(self->fd, pasid));
+	ASSERT_EQ(-EBUSY, _test_cmd_paging_free(self->fd, dom));
+	test_cmd_detach(self->dev_id, dom, pasid);
+	test_cmd_attach(self->dev_id, dom2, pasid);
+	test_cmd_detach(self->dev_id, dom2, pasid);
+
+	/* A paging domain at the mm's PASID makes an SVA bind busy */
+	test_cmd_dev_create(20, &dev2);
+	test_cmd_sva_enable(dev2);
+	test_cmd_attach(dev2, dom, self->pasid);
+	test_err_bind(EBUSY, dev2);
+	test_cmd_detach(dev2, dom, self->pasid);
+
+	/* Exhaustion: a device with PASIDs [1, 3] */
+	test_cmd_dev_create(2, &dev2);
+	for (n = 0; n < 4; n++) {
+		i = _test_cmd_pasid_alloc(self->fd, dev2, &p[n]);
+		if (i)
+			break;
+		ASSERT_LE(1, p[n]);
+		ASSERT_GE(3, p[n]);
+	}
+	ASSERT_EQ(-ENOSPC, i);
+	ASSERT_GE(3, n);
+	/* A freed PASID is the one handed out next */
+	if (n) {
+		ASSERT_EQ(0, _test_cmd_pasid_free(self->fd, p[0]));
+		ASSERT_EQ(0, _test_cmd_pasid_alloc(self->fd, dev2, &pasid));
+		ASSERT_EQ(p[0], pasid);
+	}
+	ASSERT_EQ(0, _test_cmd_paging_free(self->fd, dom));
+	ASSERT_EQ(0, _test_cmd_paging_free(self->fd, dom2));
+}
+
+/* A paging domain at a PASID: DMA by IOVA reaches the mapped pages */
+TEST_F(sva, paging_domain_pasid)
+{
+	size_t len = 4 * page_size;
+	char *buf = map_anon(len, PROT_READ | PROT_WRITE);
+	char *tmp = malloc(len);
+	uint64_t iova = 0x100000;
+	__u32 dom, pasid;
+
+	ASSERT_NE(NULL, buf);
+	fill(buf, len, 12);
+	ASSERT_EQ(0, _test_cmd_paging_alloc(self->fd, &dom));
+	ASSERT_EQ(0, _test_cmd_pasid_alloc(self->fd, self->dev_id, &pasid));
+	ASSERT_EQ(0, _test_cmd_map(self->fd, dom, iova, buf, len, 1));
+	/* The IOVA range is taken */
+	ASSERT_EQ(-EEXIST, _test_cmd_map(self->fd, dom, iova, buf, len, 1));
+	test_cmd_attach(self->dev_id, dom, pasid);
+
+	test_cmd_dma(self->dev_id, pasid, iova, tmp, len, 0);
+	ASSERT_EQ(0, memcmp(buf, tmp, len));
+	fill(tmp, len, 13);
+	test_cmd_dma(self->dev_id, pasid, iova + 10, tmp, len - 10, 1);
+	ASSERT_EQ(0, memcmp(buf + 10, tmp, len - 10));
+	/* Outside the mapping; and the SVA PASID still maps our mm */
+	test_err_dma(EFAULT, self->dev_id, pasid, iova + len, tmp, 1, 0);
+	test_cmd_dma(self->dev_id, self->pasid, buf, tmp, 16, 0);
+	ASSERT_EQ(0, memcmp(buf, tmp, 16));
+
+	/* Unmapped: gone; mapped read-only: no writes */
+	ASSERT_EQ(0, _test_cmd_unmap(self->fd, dom, iova, len));
+	test_err_dma(EFAULT, self->dev_id, pasid, iova, tmp, 1, 0);
+	ASSERT_EQ(0, _test_cmd_map(self->fd, dom, iova, buf, page_size, 0));
+	test_cmd_dma(self->dev_id, pasid, iova, tmp, page_size, 0);
+	test_err_dma(EFAULT, self->dev_id, pasid, iova, tmp, 1, 1);
+	ASSERT_EQ(0, _test_cmd_unmap(self->fd, dom, iova, page_size));
+
+	test_cmd_detach(self->dev_id, dom, pasid);
+	test_err_dma(ENODEV, self->dev_id, pasid, iova, tmp, 1, 0);
+	ASSERT_EQ(0, _test_cmd_pasid_free(self->fd, pasid));
+	ASSERT_EQ(0, _test_cmd_paging_free(self->fd, dom));
+	free(tmp);
+	munmap(buf, len);
+}
+
+/* Threads bind, unbind and DMA while another maps and unmaps */
+struct race {
+	int fd;
+	__u32 dev_id, dev2, pasid;
+	char *volatile region;
+	size_t len;
+	volatile int stop;
+	int bad;	/* an errno that no outcome allows */
+	long dmas, faults, binds;
+};
+
+static void *race_dma(void *arg)
+{
+	struct race *r = arg;
+	char tmp[256];
+	int rc;
+
+	while (!r->stop) {
+		rc = _test_cmd_dma(r->fd, r->dev_id, r->pasid,
+				   (uintptr_t)r->region, tmp, sizeof(tmp),
+				   r->dmas & 1);
+		/* Either the page is there or the DMA faults: nothing else */
+		if (rc == -EFAULT)
+			r->faults++;
+		else if (rc)
+			r->bad = rc;
+		r->dmas++;
+	}
+	return NULL;
+}
+
+static void *race_bind(void *arg)
+{
+	struct race *r = arg;
+	__u32 bind, pasid;
+	int rc;
+
+	while (!r->stop) {
+		rc = _test_cmd_bind(r->fd, r->dev2, &bind, &pasid);
+		if (!rc && pasid != r->pasid)
+			r->bad = -EINVAL;
+		if (!rc)
+			rc = _test_cmd_unbind(r->fd, bind);
+		if (rc)
+			r->bad = rc;
+		r->binds++;
+	}
+	return NULL;
+}
+
+TEST_F(sva, concurrency)
+{
+	struct race r = {
+		.fd = self->fd,
+		.dev_id = self->dev_id,
+		.pasid = self->pasid,
+		.len = 4 * page_size,
+	};
+	pthread_t dma[2], bind;
+	time_t end = time(NULL) + 3;
+	int i;
+
+	test_cmd_dev_create(20, &r.dev2);
+	test_cmd_sva_enable(r.dev2);
+	r.region = map_anon(r.len, PROT_READ | PROT_WRITE);
+	ASSERT_NE(NULL, r.region);
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, pthread_create(&dma[i], NULL, race_dma, &r));
+	ASSERT_EQ(0, pthread_create(&bind, NULL, race_bind, &r));
+	while (time(NULL) < end) {
+		/* Unmap under the device, then map again at the same place */
+		ASSERT_EQ(0, munmap(r.region, r.len));
+		ASSERT_EQ(r.region, mmap(r.region, r.len,
+					 PROT_READ | PROT_WRITE,
+					 MAP_PRIVATE | MAP_ANONYMOUS |
+					 MAP_FIXED, -1, 0));
+		r.region[0] = 1;
+	}
+	r.stop = 1;
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, pthread_join(dma[i], NULL));
+	ASSERT_EQ(0, pthread_join(bind, NULL));
+	ASSERT_EQ(0, r.bad);
+	ASSERT_LT(0, r.dmas);
+	ASSERT_LT(0, r.binds);
+	TH_LOG("%ld DMAs (%ld faulted), %ld binds", r.dmas, r.faults, r.binds);
+	munmap(r.region, r.len);
+}
+
+/* Many processes bind at once and get distinct PASIDs */
+#define NPROC 1000
+
+TEST_F_TIMEOUT(sva, many_processes, 600)
+{
+	static __u32 pasids[NPROC];
+	int report[2], go[2], i, j, status;
+	char c;
+
+	ASSERT_EQ(0, pipe(report));
+	ASSERT_EQ(0, pipe(go));
+	for (i = 0; i < NPROC; i++) {
+		pid_t pid = fork();
+
+		ASSERT_LE(0, pid);
+		if (!pid) {
+			__u32 bind, pasid = 0;
+
+			close(go[1]);
+			if (_test_cmd_bind(self->fd, self->dev_id, &bind,
+					   &pasid) ||
+			    pasid != mm_pasid(self->fd))
+				pasid = 0;
+			if (write(report[1], &pasid, sizeof(pasid)) !=
+			    sizeof(pasid))
+				_exit(1);
+			/* Hold the PASID until everyone has one */
+			if (read(go[0], &c, 1) != 0)
+				_exit(2);
+			_exit(pasid && !_test_cmd_unbind(self->fd, bind) ?
+			      0 : 3);
+		}
+	}
+	close(go[0]);
+	close(report[1]);
+	for (i = 0; i < NPROC; i++) {
+		ASSERT_EQ(sizeof(pasids[i]),
+			  read(report[0], &pasids[i], sizeof(pasids[i])));
+		ASSERT_NE(0, pasids[i]);
+		ASSERT_NE(self->pasid, pasids[i]);
+	}
+	close(go[1]);
+	for (i = 0; i < NPROC; i++) {
+		ASSERT_LT(0, wait(&status));
+		ASSERT_TRUE(WIFEXITED(status));
+		ASSERT_EQ(0, WEXITSTATUS(status));
+	}
+	/* Distinct: sort, then compare neighbours */
+	for (i = 1; i < NPROC; i++) {
+		__u32 v = pasids[i];
+
+		for (j = i; j > 0 && pasids[j - 1] > v; j--)
+			pasids[j] = pasids[j - 1];
+		pasids[j] = v;
+	}
+	for (i = 1; i < NPROC; i++)
+		ASSERT_NE(pasids[i - 1], pasids[i]);
+	close(report[0]);
+}
+
+TEST_HARNESS_MAIN

@@ -58,6 +58,8 @@
 struct mock_dev {
 	struct device dev;
 	u32 id;
+	/* A device whose group this one joins, or NULL; held until probed */
+	struct mock_dev *group_with;
 	/* Held for reading by DMA, for writing by remove_dev_pasid */
 	struct rw_semaphore dma_lock;
 	/* grpid -> struct mock_fault waiting for its page response */
@@ -94,8 +96,7 @@ struct mock_domain {
 	u64 inv_range, inv_all, iotlb_fill, iotlb_hit, faults;
 	/* Paging: iova >> PAGE_SHIFT -> xa_mk_value(pfn << 2 | prot) */
 	struct xarray pfns;
-	/* Paging: serialises MAP and UNMAP against DMA */
-	struct mutex map_lock;
+	struct mutex map_lock;		/* Paging: MAP and UNMAP against DMA */
 };
 
 static inline struct mock_domain *to_mock_domain(struct iommu_domain *domain)
@@ -117,7 +118,7 @@ struct mock_attach {
 
 /* Under the mock_file's lock except where said otherwise */
 struct mock_file {
-	struct mutex lock;
+	struct mutex lock;		/* serialises all but DMA */
 	/* dev_id -> struct mock_dev; DMA looks up under the xarray's lock */
 	struct xarray devs;
 	struct xarray binds;		/* bind_id -> struct mock_bind */
@@ -358,6 +359,18 @@ static void mock_release_device(struct device *dev)
 {
 }
 
+static struct iommu_group *mock_device_group(struct device *dev)
+{
+	struct mock_dev *mdev = to_mock_dev(dev);
+	struct iommu_group *group;
+
+	if (!mdev->group_with)
+		return generic_device_group(dev);
+	/* The reference iommu_group_get() takes is the caller's */
+	group = iommu_group_get(&mdev->group_with->dev);
+	return group ? group : ERR_PTR(-ENODEV);
+}
+
 static int mock_def_domain_type(struct device *dev)
 {
 	return IOMMU_DOMAIN_IDENTITY;
@@ -445,7 +458,7 @@ static const struct iommu_ops mock_ops = {
 	.domain_alloc = mock_domain_alloc,
 	.probe_device = mock_probe_device,
 	.release_device = mock_release_device,
-	.device_group = generic_device_group,
+	.device_group = mock_device_group,
 	.def_domain_type = mock_def_domain_type,
 	.dev_enable_feat = mock_dev_enable_feat,
 	.dev_disable_feat = mock_dev_disable_feat,
@@ -465,6 +478,12 @@ static void mock_dev_release(struct device *dev)
 	kfree(mdev);
 }
 
+static struct mock_dev *mock_dev_find(struct mock_file *mfile, u32 dev_id)
+{
+	lockdep_assert_held(&mfile->lock);
+	return xa_load(&mfile->devs, dev_id);
+}
+
 static int mock_dev_create(struct mock_file *mfile,
 			   struct iommu_sva_test_cmd *cmd)
 {
@@ -477,8 +496,12 @@ static int mock_dev_create(struct mock_file *mfile,
 	struct mock_dev *mdev;
 	int rc;
 
-	if (bits > IOMMU_SVA_TEST_MAX_PASID_BITS || cmd->dev_create.max_pasids)
+	if (bits > IOMMU_SVA_TEST_MAX_PASID_BITS || cmd->dev_create.max_pasids ||
+	    cmd->dev_create.__reserved)
 		return -EINVAL;
+	if (cmd->dev_create.group_with &&
+	    !mock_dev_find(mfile, cmd->dev_create.group_with))
+		return -ENOENT;
 
 	mdev = kzalloc(sizeof(*mdev), GFP_KERNEL);
 	if (!mdev)
@@ -489,6 +512,10 @@ static int mock_dev_create(struct mock_file *mfile,
 		return rc;
 	}
 	mdev->id = rc;
+	/* The file's lock keeps it alive until device_add() has probed us */
+	if (cmd->dev_create.group_with)
+		mdev->group_with = mock_dev_find(mfile,
+						 cmd->dev_create.group_with);
 	init_rwsem(&mdev->dma_lock);
 	xa_init_flags(&mdev->faults, XA_FLAGS_ALLOC);
 	device_initialize(&mdev->dev);
@@ -513,6 +540,7 @@ static int mock_dev_create(struct mock_file *mfile,
 		goto err_del;
 	}
 	iommu_group_put(group);
+	mdev->group_with = NULL;
 
 	/* Publish once nothing can fail any more. */
 	rc = xa_insert(&mfile->devs, mdev->id, mdev, GFP_KERNEL);
@@ -556,12 +584,6 @@ static void mock_dev_destroy(struct mock_dev *mdev)
 		WARN_ON(iommu_dev_disable_feature(&mdev->dev,
 						  IOMMU_DEV_FEAT_SVA));
 	device_unregister(&mdev->dev);
-}
-
-static struct mock_dev *mock_dev_find(struct mock_file *mfile, u32 dev_id)
-{
-	lockdep_assert_held(&mfile->lock);
-	return xa_load(&mfile->devs, dev_id);
 }
 
 static int mock_dev_destroy_id(struct mock_file *mfile, u32 dev_id)

@@ -15,7 +15,7 @@
 /* A PCIe PASID is at most 20 bits wide. */
 #define IOMMU_SVA_TEST_MAX_PASID_BITS	20
 /* The most one DMA request moves. */
-#define IOMMU_SVA_TEST_MAX_DMA	(1U << 20)
+#define IOMMU_SVA_TEST_MAX_DMA	0x100000U
 
 enum {
 	IOMMU_SVA_TEST_OP_DEV_CREATE = 1,
@@ -38,7 +38,7 @@ enum {
 };
 
 /* Flags of IOMMU_SVA_TEST_OP_DMA */
-#define IOMMU_SVA_TEST_DMA_WRITE	(1U << 0)	/* device writes memory */
+#define IOMMU_SVA_TEST_DMA_WRITE	0x1U	/* device writes memory */
 
 /**
  * struct iommu_sva_test_cmd - One request to the mock driver
@@ -50,7 +50,10 @@ enum {
  * @__reserved: must be 0
  * @dev_create: DEV_CREATE: @pasid_bits (in) is the width of the device's
  *              PASIDs, 0 for none; @max_pasids (out) is what the IOMMU core
- *              made of it, capped by the mock IOMMU's own 20 bits
+ *              made of it, capped by the mock IOMMU's own 20 bits;
+ *              @group_with (in), if not 0, is a device of the same file
+ *              whose IOMMU group the new device joins, as devices that
+ *              the IOMMU cannot tell apart do
  * @bind: BIND of the caller's mm to @dev_id: @bind_id (out) names the bond;
  *        a repeated bind of the same device returns the same @bind_id, as
  *        the core returns the same handle; @pasid (out) is the bond's PASID.
@@ -82,6 +85,8 @@ struct iommu_sva_test_cmd {
 		struct {
 			__u32 pasid_bits;
 			__u32 max_pasids;
+			__u32 group_with;
+			__u32 __reserved;
 		} dev_create;
 		struct {
 			__u32 bind_id;

@@ -42,11 +42,15 @@ static inline int sva_cmd(int fd, __u32 op, struct iommu_sva_test_cmd *cmd)
 	return ioctl(fd, IOMMU_SVA_TEST_CMD, cmd) ? -errno : 0;
 }
 
-static inline int _test_cmd_dev_create(int fd, __u32 pasid_bits,
-				       __u32 *dev_id, __u32 *max_pasids)
+static inline int _test_cmd_dev_create_group(int fd, __u32 pasid_bits,
+					     __u32 group_with, __u32 *dev_id,
+					     __u32 *max_pasids)
 {
 	struct iommu_sva_test_cmd cmd = {
-		.dev_create = { .pasid_bits = pasid_bits },
+		.dev_create = {
+			.pasid_bits = pasid_bits,
+			.group_with = group_with,
+		},
 	};
 	int rc = sva_cmd(fd, IOMMU_SVA_TEST_OP_DEV_CREATE, &cmd);
 
@@ -55,6 +59,13 @@ static inline int _test_cmd_dev_create(int fd, __u32 pasid_bits,
 	if (!rc && max_pasids)
 		*max_pasids = cmd.dev_create.max_pasids;
 	return rc;
+}
+
+static inline int _test_cmd_dev_create(int fd, __u32 pasid_bits,
+				       __u32 *dev_id, __u32 *max_pasids)
+{
+	return _test_cmd_dev_create_group(fd, pasid_bits, 0, dev_id,
+					  max_pasids);
 }
 
 static inline int _test_cmd_dev_destroy(int fd, __u32 dev_id)

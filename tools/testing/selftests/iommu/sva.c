@@ -445,7 +445,7 @@ static int child_bind(int fd, __u32 dev, __u32 *pasid)
 	return rc;
 }
 
-static void msleep(int ms)
+static void sleep_ms(int ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
@@ -468,7 +468,7 @@ static int fill_pasids(int fd, __u32 dev, __u32 *p, int max)
 			return n;
 		if (rc != -ENOSPC)
 			return rc;
-		msleep(100);
+		sleep_ms(100);
 	}
 	return n;
 }
@@ -505,7 +505,7 @@ TEST_F(sva, pasid_lifetime)
 			rc = child_bind(self->fd, dev2, &pasid);
 			if (rc != -ENOSPC)
 				break;
-			msleep(10);
+			sleep_ms(10);
 		}
 		if (rc || pasid < 1 || pasid > 3 || mm_pasid(self->fd) != pasid)
 			_exit(1);
@@ -540,7 +540,7 @@ TEST_F(sva, pasid_lifetime)
 			rc = child_bind(self->fd, dev2, &pasid);
 			if (rc != -ENOSPC)
 				break;
-			msleep(10);
+			sleep_ms(10);
 		}
 		_exit(!rc && pasid >= 1 && pasid <= 3 ? 0 : 1);
 	}
@@ -605,6 +605,30 @@ TEST_F(sva, attach_pasid_errors)
 	ASSERT_EQ(0, _test_cmd_paging_free(self->fd, dom2));
 }
 
+/* PASIDs of a device that shares its group cannot be attached */
+TEST_F(sva, attach_pasid_shared_group)
+{
+	__u32 a, b, dom, pasid;
+
+	test_cmd_dev_create(20, &a);
+	ASSERT_EQ(0, _test_cmd_dev_create_group(self->fd, 20, a, &b, NULL));
+	/* b is in a's group: neither can tell its PASID DMA from the other */
+	ASSERT_EQ(0, _test_cmd_paging_alloc(self->fd, &dom));
+	ASSERT_EQ(0, _test_cmd_pasid_alloc(self->fd, a, &pasid));
+	test_err_attach(EINVAL, a, dom, pasid);
+	test_err_attach(EINVAL, b, dom, pasid);
+	test_cmd_sva_enable(a);
+	test_err_bind(EINVAL, a);
+	/* Alone again, a can */
+	test_cmd_dev_destroy(b);
+	test_cmd_attach(a, dom, pasid);
+	test_cmd_detach(a, dom, pasid);
+	test_cmd_bind(a, NULL, NULL);
+	/* A group partner that does not exist */
+	ASSERT_EQ(-ENOENT, _test_cmd_dev_create_group(self->fd, 20, 0x7fff,
+						      NULL, NULL));
+}
+
 /* A paging domain at a PASID: DMA by IOVA reaches the mapped pages */
 TEST_F(sva, paging_domain_pasid)
 {
@@ -653,9 +677,9 @@ TEST_F(sva, paging_domain_pasid)
 struct race {
 	int fd;
 	__u32 dev_id, dev2, pasid;
-	char *volatile region;
+	char *region;		/* unmapped and mapped again in place */
 	size_t len;
-	volatile int stop;
+	int stop;		/* atomic */
 	int bad;	/* an errno that no outcome allows */
 	long dmas, faults, binds;
 };
@@ -666,7 +690,7 @@ static void *race_dma(void *arg)
 	char tmp[256];
 	int rc;
 
-	while (!r->stop) {
+	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
 		rc = _test_cmd_dma(r->fd, r->dev_id, r->pasid,
 				   (uintptr_t)r->region, tmp, sizeof(tmp),
 				   r->dmas & 1);
@@ -686,7 +710,7 @@ static void *race_bind(void *arg)
 	__u32 bind, pasid;
 	int rc;
 
-	while (!r->stop) {
+	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
 		rc = _test_cmd_bind(r->fd, r->dev2, &bind, &pasid);
 		if (!rc && pasid != r->pasid)
 			r->bad = -EINVAL;
@@ -727,7 +751,7 @@ TEST_F(sva, concurrency)
 					 MAP_FIXED, -1, 0));
 		r.region[0] = 1;
 	}
-	r.stop = 1;
+	__atomic_store_n(&r.stop, 1, __ATOMIC_RELAXED);
 	for (i = 0; i < 2; i++)
 		ASSERT_EQ(0, pthread_join(dma[i], NULL));
 	ASSERT_EQ(0, pthread_join(bind, NULL));

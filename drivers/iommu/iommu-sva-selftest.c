@@ -203,7 +203,7 @@ static void mock_mn_invalidate_range(struct mmu_notifier *mn,
 
 /*
  * The mm exits while still bound. Stop translating: drop everything and
- * fail every later walk, as a real driver makes the PASID non-translating
+ * never cache again, as a real driver makes the PASID non-translating
  * while leaving it attached until the unbind.
  */
 static void mock_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
@@ -982,11 +982,12 @@ static int mock_sva_translate(struct mock_dev *mdev, struct mock_domain *md,
 		unsigned long seq;
 		long got = 0;
 
+		/*
+		 * After release() the IOTLB stays empty and walks find no
+		 * mm: the device raises a page request, which the core
+		 * answers invalid.
+		 */
 		spin_lock(&md->lock);
-		if (md->released) {
-			spin_unlock(&md->lock);
-			return -EFAULT;
-		}
 		if (e->page && e->va == va && (!write || e->writable)) {
 			*pagep = e->page;
 			get_page(e->page);

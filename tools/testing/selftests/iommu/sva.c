@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -433,6 +434,59 @@ TEST_F(sva, exit_while_bound)
 	/* The kernel log is checked for warnings, kmemleak for leaks */
 }
 
+/*
+ * A process exits still bound through a file it shares with us: the
+ * notifier's release stops translation while the PASID stays attached,
+ * later faults are answered invalid, and the unbind after it works.
+ */
+TEST_F(sva, release_then_unbind)
+{
+	struct iommu_sva_test_cmd c0, c1;
+	int pipefd[2], status;
+	__u32 ids[2];
+	char tmp[16];
+	pid_t pid;
+
+	ASSERT_EQ(0, pipe(pipefd));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		char *buf = map_anon(page_size, PROT_READ | PROT_WRITE);
+
+		/* Bind through the shared file and exit without unbinding */
+		if (!buf || _test_cmd_bind(self->fd, self->dev_id, &ids[0],
+					   &ids[1]) ||
+		    _test_cmd_dma(self->fd, self->dev_id, ids[1],
+				  (uintptr_t)buf, tmp, sizeof(tmp), 1) ||
+		    write(pipefd[1], ids, sizeof(ids)) != sizeof(ids))
+			_exit(1);
+		_exit(0);
+	}
+	ASSERT_EQ(sizeof(ids), read(pipefd[0], ids, sizeof(ids)));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	ASSERT_NE(self->pasid, ids[1]);
+
+	/* The child's mm has gone through release: one whole invalidation */
+	test_cmd_counters(self->dev_id, ids[1], &c0);
+	ASSERT_EQ(1, c0.counters.inv_all);
+	/* Still attached; any DMA faults and is answered invalid */
+	test_err_dma(EFAULT, self->dev_id, ids[1], 0x10000, tmp, 1, 0);
+	test_cmd_counters(self->dev_id, ids[1], &c1);
+	ASSERT_LT(c0.counters.faults, c1.counters.faults);
+
+	/* The unbind after release works once, and detaches */
+	test_cmd_unbind(ids[0]);
+	ASSERT_EQ(-ENOENT, _test_cmd_unbind(self->fd, ids[0]));
+	ASSERT_EQ(-ENODEV, _test_cmd_counters(self->fd, self->dev_id, ids[1],
+					      &c1));
+	/* Our own bond was never touched */
+	test_cmd_dma(self->dev_id, self->pasid, tmp, tmp + 8, 8, 0);
+	close(pipefd[0]);
+	close(pipefd[1]);
+}
+
 /* Child process that binds @dev through the inherited @fd */
 static int child_bind(int fd, __u32 dev, __u32 *pasid)
 {
@@ -453,6 +507,43 @@ static void sleep_ms(int ms)
 }
 
 /*
+ * An exited process's mm, and with it its PASID, is freed only when no
+ * CPU keeps it as its lazy active_mm, which an idle CPU does until it
+ * runs another process: run on every CPU once.
+ */
+static void visit_all_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_CONF);
+	cpu_set_t old, one;
+	int cpu;
+
+	if (sched_getaffinity(0, sizeof(old), &old))
+		return;
+	for (cpu = 0; cpu < n && cpu < CPU_SETSIZE; cpu++) {
+		CPU_ZERO(&one);
+		CPU_SET(cpu, &one);
+		if (!sched_setaffinity(0, sizeof(one), &one))
+			sched_yield();
+	}
+	sched_setaffinity(0, sizeof(old), &old);
+}
+
+/* Bind @dev in a loop until the PASIDs of exited processes are freed */
+static int child_bind_retry(int fd, __u32 dev, __u32 *pasid)
+{
+	int tries, rc = -ENOSPC;
+
+	for (tries = 0; tries < 200 && rc == -ENOSPC; tries++) {
+		if (tries) {
+			visit_all_cpus();
+			sleep_ms(10);
+		}
+		rc = child_bind(fd, dev, pasid);
+	}
+	return rc;
+}
+
+/*
  * Fill the free PASIDs of @dev with allocations, waiting for the PASIDs
  * of exited processes, which are freed lazily with their mm. Returns the
  * number allocated into @p, or -errno.
@@ -468,6 +559,7 @@ static int fill_pasids(int fd, __u32 dev, __u32 *p, int max)
 			return n;
 		if (rc != -ENOSPC)
 			return rc;
+		visit_all_cpus();
 		sleep_ms(100);
 	}
 	return n;
@@ -481,7 +573,7 @@ static int fill_pasids(int fd, __u32 dev, __u32 *p, int max)
  */
 TEST_F(sva, pasid_lifetime)
 {
-	int go[2], done[2], status, rc = 0, tries, n;
+	int go[2], done[2], status, rc = 0, n;
 	__u32 dev2, max, pasid = 0, p[4];
 	pid_t holder, other;
 	char c = 0;
@@ -501,12 +593,7 @@ TEST_F(sva, pasid_lifetime)
 	ASSERT_LE(0, holder);
 	if (!holder) {
 		/* Take the free PASID, unbind, and keep the mm until told */
-		for (tries = 0; tries < 100; tries++) {
-			rc = child_bind(self->fd, dev2, &pasid);
-			if (rc != -ENOSPC)
-				break;
-			sleep_ms(10);
-		}
+		rc = child_bind_retry(self->fd, dev2, &pasid);
 		if (rc || pasid < 1 || pasid > 3 || mm_pasid(self->fd) != pasid)
 			_exit(1);
 		if (write(done[1], &c, 1) != 1 || read(go[0], &c, 1) != 1)
@@ -536,12 +623,7 @@ TEST_F(sva, pasid_lifetime)
 	other = fork();
 	ASSERT_LE(0, other);
 	if (!other) {
-		for (tries = 0; tries < 500; tries++) {
-			rc = child_bind(self->fd, dev2, &pasid);
-			if (rc != -ENOSPC)
-				break;
-			sleep_ms(10);
-		}
+		rc = child_bind_retry(self->fd, dev2, &pasid);
 		_exit(!rc && pasid >= 1 && pasid <= 3 ? 0 : 1);
 	}
 	ASSERT_EQ(other, waitpid(other, &status, 0));
@@ -584,7 +666,8 @@ TEST_F(sva, attach_pasid_errors)
 	test_err_bind(EBUSY, dev2);
 	test_cmd_detach(dev2, dom, self->pasid);
 
-	/* Exhaustion: a device with PASIDs [1, 3] */
+	/* Exhaustion: a device with PASIDs [1, 3]; let exited mms go first */
+	visit_all_cpus();
 	test_cmd_dev_create(2, &dev2);
 	for (n = 0; n < 4; n++) {
 		i = _test_cmd_pasid_alloc(self->fd, dev2, &p[n]);

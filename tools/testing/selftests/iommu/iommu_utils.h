@@ -174,26 +174,30 @@ static inline int _test_cmd_paging_free(int fd, __u32 domain_id)
 	return sva_cmd(fd, IOMMU_SVA_TEST_OP_PAGING_FREE, &cmd);
 }
 
-static inline int _test_cmd_attach(int fd, __u32 dev_id, __u32 domain_id,
-				   __u32 pasid)
+/* ATTACH_PASID or DETACH_PASID of @domain_id at @pasid of @dev_id */
+static inline int sva_cmd_pasid(int fd, __u32 op, __u32 dev_id,
+				__u32 domain_id, __u32 pasid)
 {
 	struct iommu_sva_test_cmd cmd = {
 		.dev_id = dev_id,
 		.domain = { .domain_id = domain_id, .pasid = pasid },
 	};
 
-	return sva_cmd(fd, IOMMU_SVA_TEST_OP_ATTACH_PASID, &cmd);
+	return sva_cmd(fd, op, &cmd);
+}
+
+static inline int _test_cmd_attach(int fd, __u32 dev_id, __u32 domain_id,
+				   __u32 pasid)
+{
+	return sva_cmd_pasid(fd, IOMMU_SVA_TEST_OP_ATTACH_PASID, dev_id,
+			     domain_id, pasid);
 }
 
 static inline int _test_cmd_detach(int fd, __u32 dev_id, __u32 domain_id,
 				   __u32 pasid)
 {
-	struct iommu_sva_test_cmd cmd = {
-		.dev_id = dev_id,
-		.domain = { .domain_id = domain_id, .pasid = pasid },
-	};
-
-	return sva_cmd(fd, IOMMU_SVA_TEST_OP_DETACH_PASID, &cmd);
+	return sva_cmd_pasid(fd, IOMMU_SVA_TEST_OP_DETACH_PASID, dev_id,
+			     domain_id, pasid);
 }
 
 static inline int _test_cmd_map(int fd, __u32 domain_id, uint64_t iova,

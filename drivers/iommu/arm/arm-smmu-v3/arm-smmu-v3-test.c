@@ -1,0 +1,1092 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests of the SMMUv3 context descriptors and invalidation commands.
+ *
+ * A fake SMMU without MMIO: its stream table and CD tables are in memory and
+ * its command queue records each command (arm_smmu_device::test_issue_cmdlist)
+ * along with a copy of the CD a CFGI_CD names, as the SMMU would read it at
+ * that moment. Masters are root devices with one stream each, attached to a
+ * stage-1 domain through the driver's attach_dev(). Process address spaces
+ * are real mms made with mm_alloc(), populated with vm_mmap() and GUP.
+ *
+ * This file is included by arm-smmu-v3.c, whose static functions it calls.
+ */
+
+#include <kunit/test.h>
+#include <linux/kthread.h>
+#include <linux/mman.h>
+#include <linux/mmu_context.h>
+#include <linux/sched/signal.h>
+
+#include "../../io-pgtable-arm.h"
+
+#define TEST_NR_CMDS		1024
+#define TEST_NR_MASTERS		3
+#define TEST_SSID_BITS		4
+#define TEST_NR_PAGES		8
+
+struct test_cmd {
+	u64				cmd[CMDQ_ENT_DWORDS];
+	u64				cd[4];	/* CFGI_CD: the CD, words 0-3 */
+};
+
+struct test_master {
+	struct device			*dev;
+	struct arm_smmu_master		master;
+	struct arm_smmu_stream		stream;
+	struct dev_iommu		iommu;
+	struct iommu_fwspec		*fwspec;
+	struct arm_smmu_domain		*parent;
+};
+
+struct test_ctx {
+	struct arm_smmu_device		smmu;
+	struct test_master		m[TEST_NR_MASTERS];
+	unsigned int			nr_cmds;
+	unsigned int			lost_cmds;
+	struct test_cmd			cmds[TEST_NR_CMDS];
+};
+
+/* What a recorded command must be; fields not used by @op are ignored */
+struct test_exp {
+	u8				op;
+	u32				sid;
+	u32				ssid;
+	u16				asid;
+	u64				addr;
+	u8				size;
+};
+
+static u64 test_cd_word(struct arm_smmu_domain *parent, u32 ssid, int i)
+{
+	return le64_to_cpu(READ_ONCE(parent->s1_cfg.cdcfg.cdtab[ssid *
+						CTXDESC_CD_DWORDS + i]));
+}
+
+static int test_issue_cmdlist(struct arm_smmu_device *smmu, u64 *cmds,
+			      int n, bool sync)
+{
+	struct test_ctx *ctx = container_of(smmu, struct test_ctx, smmu);
+	int i, j;
+
+	for (i = 0; i < n + sync; i++) {
+		struct test_cmd *rec;
+
+		if (ctx->nr_cmds == TEST_NR_CMDS) {
+			ctx->lost_cmds++;
+			continue;
+		}
+		rec = &ctx->cmds[ctx->nr_cmds++];
+		memset(rec, 0, sizeof(*rec));
+		if (i == n) {
+			rec->cmd[0] = FIELD_PREP(CMDQ_0_OP, CMDQ_OP_CMD_SYNC);
+			continue;
+		}
+		memcpy(rec->cmd, &cmds[i * CMDQ_ENT_DWORDS], sizeof(rec->cmd));
+		if (FIELD_GET(CMDQ_0_OP, rec->cmd[0]) != CMDQ_OP_CFGI_CD)
+			continue;
+		for (j = 0; j < TEST_NR_MASTERS; j++) {
+			struct arm_smmu_master *master = &ctx->m[j].master;
+			u32 ssid = FIELD_GET(CMDQ_CFGI_0_SSID, rec->cmd[0]);
+			int k;
+
+			if (!master->streams || !master->domain ||
+			    master->streams[0].id !=
+			    FIELD_GET(CMDQ_CFGI_0_SID, rec->cmd[0]))
+				continue;
+			for (k = 0; k < 4; k++)
+				rec->cd[k] = test_cd_word(master->domain, ssid,
+							  k);
+		}
+	}
+	return 0;
+}
+
+static void test_reset_cmds(struct test_ctx *ctx)
+{
+	ctx->nr_cmds = 0;
+	ctx->lost_cmds = 0;
+}
+
+static const char *test_op_name(u8 op)
+{
+	switch (op) {
+	case CMDQ_OP_CFGI_STE:		return "CFGI_STE";
+	case CMDQ_OP_CFGI_CD:		return "CFGI_CD";
+	case CMDQ_OP_TLBI_NH_ASID:	return "TLBI_NH_ASID";
+	case CMDQ_OP_TLBI_NH_VA:	return "TLBI_NH_VA";
+	case CMDQ_OP_ATC_INV:		return "ATC_INV";
+	case CMDQ_OP_CMD_SYNC:		return "CMD_SYNC";
+	default:			return "other";
+	}
+}
+
+/* The commands recorded since the last reset are exactly @exp[0..@n) */
+static void test_expect_cmds(struct kunit *test, struct test_ctx *ctx,
+			     const struct test_exp *exp, unsigned int n)
+{
+	unsigned int i;
+
+	KUNIT_EXPECT_EQ(test, ctx->lost_cmds, 0);
+	KUNIT_EXPECT_EQ(test, ctx->nr_cmds, n);
+	for (i = 0; i < min(n, ctx->nr_cmds); i++) {
+		u64 *cmd = ctx->cmds[i].cmd;
+		u8 op = FIELD_GET(CMDQ_0_OP, cmd[0]);
+
+		KUNIT_EXPECT_STREQ_MSG(test, test_op_name(op),
+				       test_op_name(exp[i].op), "command %u", i);
+		if (op != exp[i].op)
+			continue;
+		switch (op) {
+		case CMDQ_OP_CFGI_CD:
+			KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(CMDQ_CFGI_0_SID,
+							    cmd[0]),
+					    exp[i].sid, "command %u", i);
+			KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(CMDQ_CFGI_0_SSID,
+							    cmd[0]),
+					    exp[i].ssid, "command %u", i);
+			KUNIT_EXPECT_TRUE(test, cmd[1] & CMDQ_CFGI_1_LEAF);
+			break;
+		case CMDQ_OP_TLBI_NH_ASID:
+			KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(CMDQ_TLBI_0_ASID,
+							    cmd[0]),
+					    exp[i].asid, "command %u", i);
+			break;
+		case CMDQ_OP_TLBI_NH_VA:
+			KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(CMDQ_TLBI_0_ASID,
+							    cmd[0]),
+					    exp[i].asid, "command %u", i);
+			KUNIT_EXPECT_EQ_MSG(test, cmd[1] & CMDQ_TLBI_1_VA_MASK,
+					    exp[i].addr, "command %u", i);
+			break;
+		case CMDQ_OP_ATC_INV:
+			KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(CMDQ_ATC_0_SID,
+							    cmd[0]),
+					    exp[i].sid, "command %u", i);
+			KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(CMDQ_ATC_0_SSID,
+							    cmd[0]),
+					    exp[i].ssid, "command %u", i);
+			KUNIT_EXPECT_EQ_MSG(test, !!(cmd[0] & CMDQ_0_SSV),
+					    !!exp[i].ssid, "command %u", i);
+			KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(CMDQ_ATC_1_SIZE,
+							    cmd[1]),
+					    exp[i].size, "command %u", i);
+			KUNIT_EXPECT_EQ_MSG(test, cmd[1] & CMDQ_ATC_1_ADDR_MASK,
+					    exp[i].addr, "command %u", i);
+			break;
+		}
+	}
+	test_reset_cmds(ctx);
+}
+
+/*
+ * Give a stage-1 domain another ASID, as arm_smmu_share_asid() does.
+ * Returns -EBUSY if @asid is taken.
+ */
+static int test_move_asid(struct arm_smmu_domain *smmu_domain, u16 asid)
+{
+	struct arm_smmu_ctx_desc *cd = &smmu_domain->s1_cfg.cd;
+	int ret;
+
+	mutex_lock(&arm_smmu_asid_lock);
+	ret = xa_insert(&arm_smmu_asid_xa, asid, cd, GFP_KERNEL);
+	if (!ret) {
+		xa_erase(&arm_smmu_asid_xa, cd->asid);
+		cd->asid = asid;
+		arm_smmu_write_ctx_desc(smmu_domain, 0, cd);
+	}
+	mutex_unlock(&arm_smmu_asid_lock);
+	return ret;
+}
+
+static int arm_smmu_test_init(struct kunit *test)
+{
+	struct arm_smmu_device *smmu;
+	struct test_ctx *ctx;
+	int i, ret;
+
+	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	test->priv = ctx;
+
+	smmu = &ctx->smmu;
+	smmu->dev = root_device_register("arm-smmu-v3-kunit");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(smmu->dev));
+	/* CD tables come from dmam_alloc_coherent(): plain memory */
+	smmu->dev->coherent_dma_mask = DMA_BIT_MASK(48);
+	smmu->dev->dma_coherent = true;
+	smmu->features = ARM_SMMU_FEAT_TRANS_S1 | ARM_SMMU_FEAT_COHERENCY |
+			 ARM_SMMU_FEAT_ATS;
+	smmu->options = ARM_SMMU_OPT_SKIP_PREFETCH;
+	smmu->asid_bits = 16;
+	smmu->ssid_bits = TEST_SSID_BITS;
+	smmu->sid_bits = 3;
+	smmu->ias = 48;
+	smmu->oas = 48;
+	smmu->pgsize_bitmap = SZ_4K | SZ_2M | SZ_1G;
+	smmu->strtab_cfg.strtab = kunit_kcalloc(test, 1 << smmu->sid_bits,
+						STRTAB_STE_DWORDS << 3,
+						GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, smmu->strtab_cfg.strtab);
+	smmu->test_issue_cmdlist = test_issue_cmdlist;
+
+	for (i = 0; i < TEST_NR_MASTERS; i++) {
+		struct test_master *m = &ctx->m[i];
+		char name[32];
+
+		snprintf(name, sizeof(name), "arm-smmu-v3-kunit-m%d", i);
+		m->dev = root_device_register(name);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(m->dev));
+		m->master.smmu = smmu;
+		m->master.dev = m->dev;
+		m->master.streams = &m->stream;
+		m->master.num_streams = 1;
+		m->master.ssid_bits = TEST_SSID_BITS;
+		INIT_LIST_HEAD(&m->master.pasids);
+		m->stream.id = i + 1;
+		m->stream.master = &m->master;
+		m->fwspec = kunit_kzalloc(test, sizeof(*m->fwspec), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, m->fwspec);
+		m->iommu.fwspec = m->fwspec;
+		m->iommu.priv = &m->master;
+		m->dev->iommu = &m->iommu;
+
+		m->parent = to_smmu_domain(arm_smmu_domain_alloc(IOMMU_DOMAIN_UNMANAGED));
+		KUNIT_ASSERT_NOT_NULL(test, m->parent);
+		m->parent->domain.type = IOMMU_DOMAIN_UNMANAGED;
+		m->parent->domain.ops = arm_smmu_ops.default_domain_ops;
+		ret = arm_smmu_attach_dev(&m->parent->domain, m->dev);
+		KUNIT_ASSERT_EQ(test, ret, 0);
+		/*
+		 * Keep out of the way of the CPU's ASIDs, which a test mm may
+		 * have: only arm_smmu_test_sva_asid_share() wants to share.
+		 */
+		ret = test_move_asid(m->parent, 0xfff0 + i);
+		KUNIT_ASSERT_EQ(test, ret, 0);
+	}
+	test_reset_cmds(ctx);
+	return 0;
+}
+
+static void arm_smmu_test_exit(struct kunit *test)
+{
+	struct test_ctx *ctx = test->priv;
+	int i;
+
+	for (i = 0; i < TEST_NR_MASTERS; i++) {
+		struct test_master *m = &ctx->m[i];
+
+		if (IS_ERR_OR_NULL(m->dev))
+			continue;
+		/* There is no PCI function to disable ATS on */
+		m->master.ats_enabled = false;
+		arm_smmu_detach_dev(&m->master);
+		if (m->parent)
+			arm_smmu_domain_free(&m->parent->domain);
+		m->dev->iommu = NULL;
+		root_device_unregister(m->dev);
+	}
+	if (!IS_ERR_OR_NULL(ctx->smmu.dev))
+		root_device_unregister(ctx->smmu.dev);
+}
+
+/* A process address space with @nr anonymous pages, all present */
+static struct mm_struct *test_mm_create(struct kunit *test,
+					unsigned long *addr,
+					struct page **pages, int nr)
+{
+	struct mm_struct *mm;
+	long got;
+
+	mm = mm_alloc();
+	KUNIT_ASSERT_NOT_NULL(test, mm);
+	arch_pick_mmap_layout(mm, &current->signal->rlim[RLIMIT_STACK]);
+
+	kthread_use_mm(mm);
+	*addr = vm_mmap(NULL, 0, nr * PAGE_SIZE, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS, 0);
+	kthread_unuse_mm(mm);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(*addr));
+
+	mmap_read_lock(mm);
+	got = get_user_pages_remote(mm, *addr, nr, FOLL_WRITE, pages, NULL,
+				    NULL);
+	mmap_read_unlock(mm);
+	KUNIT_ASSERT_EQ(test, got, nr);
+	return mm;
+}
+
+/* An SVA domain as the core makes it */
+static struct arm_smmu_domain *test_sva_domain(struct kunit *test,
+					       struct mm_struct *mm)
+{
+	struct iommu_domain *domain = arm_smmu_domain_alloc(IOMMU_DOMAIN_SVA);
+
+	KUNIT_ASSERT_NOT_NULL(test, domain);
+	domain->type = IOMMU_DOMAIN_SVA;
+	mmgrab(mm);
+	domain->mm = mm;
+	return to_smmu_domain(domain);
+}
+
+static void test_sva_domain_free(struct arm_smmu_domain *smmu_domain)
+{
+	struct mm_struct *mm = smmu_domain->domain.mm;
+
+	smmu_domain->domain.ops->free(&smmu_domain->domain);
+	mmdrop(mm);
+}
+
+static int test_set(struct arm_smmu_domain *smmu_domain, struct test_master *m,
+		    ioasid_t ssid)
+{
+	return smmu_domain->domain.ops->set_dev_pasid(&smmu_domain->domain,
+						      m->dev, ssid);
+}
+
+static void test_remove(struct test_master *m, ioasid_t ssid)
+{
+	arm_smmu_ops.remove_dev_pasid(m->dev, ssid);
+}
+
+static void test_put_pages(struct page **pages, int nr)
+{
+	while (nr--)
+		put_page(pages[nr]);
+}
+
+/* Write order of a new CD: words 1-3 and CFGI_CD, then word 0, CFGI_CD */
+static void test_expect_cd_publish(struct kunit *test, struct test_ctx *ctx,
+				   struct test_master *m, u32 ssid)
+{
+	struct test_exp exp[] = {
+		{ CMDQ_OP_CFGI_CD, m->stream.id, ssid },
+		{ CMDQ_OP_CMD_SYNC },
+		{ CMDQ_OP_CFGI_CD, m->stream.id, ssid },
+		{ CMDQ_OP_CMD_SYNC },
+	};
+	int k;
+
+	KUNIT_ASSERT_EQ(test, ctx->nr_cmds, ARRAY_SIZE(exp));
+	/* When the SMMU is first told to look, V is still clear */
+	KUNIT_EXPECT_EQ(test, ctx->cmds[0].cd[0], 0);
+	for (k = 1; k < 4; k++) {
+		KUNIT_EXPECT_EQ(test, ctx->cmds[0].cd[k],
+				test_cd_word(m->parent, ssid, k));
+		KUNIT_EXPECT_EQ(test, ctx->cmds[2].cd[k],
+				test_cd_word(m->parent, ssid, k));
+	}
+	/* ...then word 0 appears whole, with V */
+	KUNIT_EXPECT_EQ(test, ctx->cmds[2].cd[0],
+			test_cd_word(m->parent, ssid, 0));
+	KUNIT_EXPECT_TRUE(test, ctx->cmds[2].cd[0] & CTXDESC_CD_0_V);
+	test_expect_cmds(test, ctx, exp, ARRAY_SIZE(exp));
+}
+
+static void test_expect_cd_removed(struct kunit *test, struct test_ctx *ctx,
+				   struct test_master *m, u32 ssid, u16 asid)
+{
+	struct test_exp exp[] = {
+		{ CMDQ_OP_CFGI_CD, m->stream.id, ssid },
+		{ CMDQ_OP_CMD_SYNC },
+		{ .op = CMDQ_OP_TLBI_NH_ASID, .asid = asid },
+		{ CMDQ_OP_CMD_SYNC },
+		{ CMDQ_OP_ATC_INV, m->stream.id, ssid, .size = ATC_INV_SIZE_ALL },
+		{ CMDQ_OP_CMD_SYNC },
+	};
+
+	KUNIT_EXPECT_EQ(test, test_cd_word(m->parent, ssid, 0), 0);
+	KUNIT_ASSERT_GE(test, ctx->nr_cmds, 1);
+	KUNIT_EXPECT_EQ(test, ctx->cmds[0].cd[0], 0);
+	test_expect_cmds(test, ctx, exp,
+			 m->master.ats_enabled ? 6 : 4);
+}
+
+static void arm_smmu_test_sva_cd(struct kunit *test)
+{
+	struct test_ctx *ctx = test->priv;
+	struct test_master *m = &ctx->m[0];
+	struct page *pages[TEST_NR_PAGES];
+	struct arm_smmu_domain *sva;
+	struct mm_struct *mm;
+	unsigned long addr;
+	u64 tcr = read_sysreg(tcr_el1);
+	u64 reg, cd0;
+	u16 asid;
+
+	mm = test_mm_create(test, &addr, pages, TEST_NR_PAGES);
+	sva = test_sva_domain(test, mm);
+
+	KUNIT_ASSERT_EQ(test, test_set(sva, m, 1), 0);
+	test_expect_cd_publish(test, ctx, m, 1);
+
+	cd0 = test_cd_word(m->parent, 1, 0);
+	asid = FIELD_GET(CTXDESC_CD_0_ASID, cd0);
+	/* The CPU's ASID, pinned, owned by the mm's shared CD */
+	KUNIT_EXPECT_EQ(test, asid, sva->sva_cd->asid);
+	KUNIT_EXPECT_EQ(test, refcount_read(&mm->context.pinned), 1);
+	KUNIT_EXPECT_PTR_EQ(test, xa_load(&arm_smmu_asid_xa, asid),
+			    sva->sva_cd);
+	KUNIT_EXPECT_EQ(test, asid & ~1, ASID(mm) & ~1);
+
+	/* Translation parameters: those the CPU uses for TTBR0 */
+	KUNIT_EXPECT_EQ(test, FIELD_GET(CTXDESC_CD_0_TCR_T0SZ, cd0),
+			(tcr & TCR_T0SZ_MASK) >> TCR_T0SZ_OFFSET);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(CTXDESC_CD_0_TCR_T0SZ, cd0),
+			64 - vabits_actual);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(CTXDESC_CD_0_TCR_TG0, cd0),
+			(tcr & TCR_TG0_MASK) >> TCR_TG0_SHIFT);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(CTXDESC_CD_0_TCR_IRGN0, cd0),
+			(tcr & TCR_IRGN0_MASK) >> TCR_IRGN0_SHIFT);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(CTXDESC_CD_0_TCR_ORGN0, cd0),
+			(tcr & TCR_ORGN0_MASK) >> TCR_ORGN0_SHIFT);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(CTXDESC_CD_0_TCR_SH0, cd0),
+			(tcr & TCR_SH0_MASK) >> TCR_SH0_SHIFT);
+	reg = read_sanitised_ftr_reg(SYS_ID_AA64MMFR0_EL1);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(CTXDESC_CD_0_TCR_IPS, cd0),
+			cpuid_feature_extract_unsigned_field(reg,
+				ID_AA64MMFR0_EL1_PARANGE_SHIFT));
+	KUNIT_EXPECT_FALSE(test, cd0 & CTXDESC_CD_0_TCR_EPD0);
+	KUNIT_EXPECT_TRUE(test, cd0 & CTXDESC_CD_0_TCR_EPD1);
+	KUNIT_EXPECT_TRUE(test, cd0 & CTXDESC_CD_0_AA64);
+	KUNIT_EXPECT_TRUE(test, cd0 & CTXDESC_CD_0_R);
+	KUNIT_EXPECT_TRUE(test, cd0 & CTXDESC_CD_0_A);
+	/* Shared ASID: takes part in broadcast TLB maintenance */
+	KUNIT_EXPECT_FALSE(test, cd0 & CTXDESC_CD_0_ASET);
+	KUNIT_EXPECT_FALSE(test, cd0 & CTXDESC_CD_0_S);
+	KUNIT_EXPECT_TRUE(test, cd0 & CTXDESC_CD_0_V);
+	KUNIT_EXPECT_EQ(test, test_cd_word(m->parent, 1, 1),
+			virt_to_phys(mm->pgd) & CTXDESC_CD_1_TTB0_MASK);
+	KUNIT_EXPECT_EQ(test, test_cd_word(m->parent, 1, 2), 0);
+	KUNIT_EXPECT_EQ(test, test_cd_word(m->parent, 1, 3),
+			read_sysreg(mair_el1));
+	/* SSID 0 is still the master's own domain */
+	KUNIT_EXPECT_EQ(test, FIELD_GET(CTXDESC_CD_0_ASID,
+					test_cd_word(m->parent, 0, 0)),
+			m->parent->s1_cfg.cd.asid);
+
+	/* Unbind without release */
+	test_remove(m, 1);
+	test_expect_cd_removed(test, ctx, m, 1, asid);
+	test_sva_domain_free(sva);
+	KUNIT_EXPECT_NULL(test, xa_load(&arm_smmu_asid_xa, asid));
+	KUNIT_EXPECT_EQ(test, refcount_read(&mm->context.pinned), 0);
+
+	/* The notifier is gone: the exit of the mm sends nothing */
+	mmu_notifier_synchronize();
+	test_put_pages(pages, TEST_NR_PAGES);
+	mmput(mm);
+	KUNIT_EXPECT_EQ(test, ctx->nr_cmds, 0);
+}
+
+static void arm_smmu_test_paging_cd(struct kunit *test)
+{
+	struct test_ctx *ctx = test->priv;
+	struct test_master *m = &ctx->m[0];
+	struct io_pgtable_cfg *cfg;
+	struct arm_smmu_domain *pd;
+	struct iommu_domain *domain;
+	u64 cd0;
+
+	domain = arm_smmu_domain_alloc(IOMMU_DOMAIN_UNMANAGED);
+	KUNIT_ASSERT_NOT_NULL(test, domain);
+	domain->type = IOMMU_DOMAIN_UNMANAGED;
+	domain->ops = arm_smmu_ops.default_domain_ops;
+	pd = to_smmu_domain(domain);
+
+	/* Finalised on first use: CD 0 of its own table, then ours */
+	KUNIT_ASSERT_EQ(test, test_set(pd, m, 2), 0);
+	test_reset_cmds(ctx);
+	cfg = &io_pgtable_ops_to_pgtable(pd->pgtbl_ops)->cfg;
+	cd0 = test_cd_word(m->parent, 2, 0);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(CTXDESC_CD_0_ASID, cd0),
+			pd->s1_cfg.cd.asid);
+	KUNIT_EXPECT_NE(test, pd->s1_cfg.cd.asid, m->parent->s1_cfg.cd.asid);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(CTXDESC_CD_0_TCR_T0SZ, cd0),
+			64 - cfg->ias);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(CTXDESC_CD_0_TCR_TG0, cd0),
+			ARM_LPAE_TCR_TG0_4K);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(CTXDESC_CD_0_TCR_IRGN0, cd0),
+			ARM_LPAE_TCR_RGN_WBWA);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(CTXDESC_CD_0_TCR_ORGN0, cd0),
+			ARM_LPAE_TCR_RGN_WBWA);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(CTXDESC_CD_0_TCR_SH0, cd0),
+			ARM_LPAE_TCR_SH_IS);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(CTXDESC_CD_0_TCR_IPS, cd0),
+			ARM_LPAE_TCR_PS_48_BIT);
+	KUNIT_EXPECT_FALSE(test, cd0 & CTXDESC_CD_0_TCR_EPD0);
+	KUNIT_EXPECT_TRUE(test, cd0 & CTXDESC_CD_0_TCR_EPD1);
+	KUNIT_EXPECT_TRUE(test, cd0 & CTXDESC_CD_0_AA64);
+	KUNIT_EXPECT_TRUE(test, cd0 & CTXDESC_CD_0_R);
+	KUNIT_EXPECT_TRUE(test, cd0 & CTXDESC_CD_0_A);
+	/* A private ASID: no broadcast TLB maintenance */
+	KUNIT_EXPECT_TRUE(test, cd0 & CTXDESC_CD_0_ASET);
+	KUNIT_EXPECT_TRUE(test, cd0 & CTXDESC_CD_0_V);
+	KUNIT_EXPECT_EQ(test, test_cd_word(m->parent, 2, 1),
+			cfg->arm_lpae_s1_cfg.ttbr & CTXDESC_CD_1_TTB0_MASK);
+	KUNIT_EXPECT_EQ(test, test_cd_word(m->parent, 2, 3),
+			cfg->arm_lpae_s1_cfg.mair);
+
+	/* Again on an ATS master: a flush of the domain reaches its ATC */
+	test_remove(m, 2);
+	test_reset_cmds(ctx);
+	m->master.ats_enabled = true;
+	KUNIT_ASSERT_EQ(test, test_set(pd, m, 2), 0);
+	test_expect_cd_publish(test, ctx, m, 2);
+	arm_smmu_tlb_inv_context(pd);
+	{
+		struct test_exp exp[] = {
+			{ .op = CMDQ_OP_TLBI_NH_ASID,
+			  .asid = pd->s1_cfg.cd.asid },
+			{ CMDQ_OP_CMD_SYNC },
+			{ CMDQ_OP_ATC_INV, m->stream.id, 2,
+			  .size = ATC_INV_SIZE_ALL },
+			{ CMDQ_OP_CMD_SYNC },
+		};
+
+		test_expect_cmds(test, ctx, exp, ARRAY_SIZE(exp));
+	}
+
+	test_remove(m, 2);
+	test_expect_cd_removed(test, ctx, m, 2, pd->s1_cfg.cd.asid);
+	arm_smmu_domain_free(domain);
+}
+
+/* What cannot be attached at a PASID fails cleanly, writing nothing */
+static void arm_smmu_test_refusals(struct kunit *test)
+{
+	struct test_ctx *ctx = test->priv;
+	struct test_master *m0 = &ctx->m[0], *m1 = &ctx->m[1];
+	struct iommu_domain *id, *pd;
+
+	id = arm_smmu_domain_alloc(IOMMU_DOMAIN_IDENTITY);
+	KUNIT_ASSERT_NOT_NULL(test, id);
+	id->type = IOMMU_DOMAIN_IDENTITY;
+	id->ops = arm_smmu_ops.default_domain_ops;
+	KUNIT_EXPECT_EQ(test, id->ops->set_dev_pasid(id, m0->dev, 1), -EINVAL);
+	arm_smmu_domain_free(id);
+
+	pd = arm_smmu_domain_alloc(IOMMU_DOMAIN_UNMANAGED);
+	KUNIT_ASSERT_NOT_NULL(test, pd);
+	pd->type = IOMMU_DOMAIN_UNMANAGED;
+	pd->ops = arm_smmu_ops.default_domain_ops;
+	/* Beyond the CD table */
+	KUNIT_EXPECT_EQ(test, pd->ops->set_dev_pasid(pd, m0->dev,
+						     1 << TEST_SSID_BITS),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, pd->ops->set_dev_pasid(pd, m0->dev, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, ctx->nr_cmds, 0);
+
+	/* A domain of one master at an SSID, then the master can't move */
+	KUNIT_ASSERT_EQ(test, pd->ops->set_dev_pasid(pd, m0->dev, 3), 0);
+	test_reset_cmds(ctx);
+	KUNIT_EXPECT_EQ(test, arm_smmu_attach_dev(&m1->parent->domain,
+						  m0->dev), -EBUSY);
+	KUNIT_EXPECT_PTR_EQ(test, m0->master.domain, m0->parent);
+	KUNIT_EXPECT_EQ(test, ctx->nr_cmds, 0);
+	test_remove(m0, 3);
+	test_reset_cmds(ctx);
+
+	/* A shared master domain would show the CD to the other master */
+	KUNIT_ASSERT_EQ(test, arm_smmu_attach_dev(&m0->parent->domain,
+						  m1->dev), 0);
+	test_reset_cmds(ctx);
+	KUNIT_EXPECT_EQ(test, pd->ops->set_dev_pasid(pd, m0->dev, 3), -EBUSY);
+	KUNIT_EXPECT_EQ(test, ctx->nr_cmds, 0);
+	KUNIT_EXPECT_EQ(test, test_cd_word(m0->parent, 3, 0), 0);
+	KUNIT_ASSERT_EQ(test, arm_smmu_attach_dev(&m1->parent->domain,
+						  m1->dev), 0);
+	arm_smmu_domain_free(pd);
+}
+
+/* Two masters, one ATS-enabled, share an SVA domain at SSID 3 */
+static void arm_smmu_test_sva_invalidate(struct kunit *test)
+{
+	struct test_ctx *ctx = test->priv;
+	struct test_master *ma = &ctx->m[0], *mb = &ctx->m[1];
+	struct page *pages[TEST_NR_PAGES];
+	struct arm_smmu_domain *sva;
+	struct mmu_notifier *mn;
+	struct test_exp *exp;
+	struct mm_struct *mm;
+	unsigned long addr, start;
+	unsigned int i, n;
+	u16 asid;
+
+	exp = kunit_kcalloc(test, CMDQ_MAX_TLBI_OPS + 8, sizeof(*exp),
+			    GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, exp);
+	mm = test_mm_create(test, &addr, pages, TEST_NR_PAGES);
+	sva = test_sva_domain(test, mm);
+	mn = &sva->mmu_notifier;
+
+	ma->master.ats_enabled = true;
+	KUNIT_ASSERT_EQ(test, test_set(sva, ma, 3), 0);
+	KUNIT_ASSERT_EQ(test, test_set(sva, mb, 3), 0);
+	test_reset_cmds(ctx);
+	asid = sva->sva_asid;
+
+	/* Three pages in a 16 KiB aligned block: ATC span of 4 pages */
+	start = 0x40000000UL;
+	mn->ops->invalidate_range(mn, mm, start, start + 3 * PAGE_SIZE);
+	for (i = 0; i < 3; i++)
+		exp[i] = (struct test_exp){ .op = CMDQ_OP_TLBI_NH_VA,
+					    .asid = asid,
+					    .addr = start + i * PAGE_SIZE };
+	exp[3] = (struct test_exp){ .op = CMDQ_OP_CMD_SYNC };
+	exp[4] = (struct test_exp){ CMDQ_OP_ATC_INV, ma->stream.id, 3,
+				    .addr = start, .size = 2 };
+	exp[5] = (struct test_exp){ .op = CMDQ_OP_CMD_SYNC };
+	test_expect_cmds(test, ctx, exp, 6);
+
+	/* One page short of the threshold: still one TLBI per page */
+	n = CMDQ_MAX_TLBI_OPS - 1;
+	mn->ops->invalidate_range(mn, mm, start, start + n * PAGE_SIZE);
+	for (i = 0; i < n; i++)
+		exp[i] = (struct test_exp){ .op = CMDQ_OP_TLBI_NH_VA,
+					    .asid = asid,
+					    .addr = start + i * PAGE_SIZE };
+	exp[n] = (struct test_exp){ .op = CMDQ_OP_CMD_SYNC };
+	exp[n + 1] = (struct test_exp){ CMDQ_OP_ATC_INV, ma->stream.id, 3,
+					.addr = start,
+					.size = ilog2(roundup_pow_of_two(n)) };
+	exp[n + 2] = (struct test_exp){ .op = CMDQ_OP_CMD_SYNC };
+	test_expect_cmds(test, ctx, exp, n + 3);
+
+	/* At the threshold: one TLBI for the ASID, the whole ATC */
+	exp[0] = (struct test_exp){ .op = CMDQ_OP_TLBI_NH_ASID, .asid = asid };
+	exp[1] = (struct test_exp){ .op = CMDQ_OP_CMD_SYNC };
+	exp[2] = (struct test_exp){ CMDQ_OP_ATC_INV, ma->stream.id, 3,
+				    .size = ATC_INV_SIZE_ALL };
+	exp[3] = (struct test_exp){ .op = CMDQ_OP_CMD_SYNC };
+	mn->ops->invalidate_range(mn, mm, start,
+				  start + CMDQ_MAX_TLBI_OPS * PAGE_SIZE);
+	test_expect_cmds(test, ctx, exp, 4);
+
+	/* The whole address space */
+	mn->ops->invalidate_range(mn, mm, 0, TASK_SIZE);
+	test_expect_cmds(test, ctx, exp, 4);
+
+	/* With range invalidation, a large range stays by address */
+	ctx->smmu.features |= ARM_SMMU_FEAT_RANGE_INV;
+	mn->ops->invalidate_range(mn, mm, start, start + SZ_64M);
+	KUNIT_EXPECT_GE(test, ctx->nr_cmds, 4);
+	KUNIT_EXPECT_LE(test, ctx->nr_cmds, 8);
+	for (i = 0; i + 3 < ctx->nr_cmds; i++) {
+		u64 *cmd = ctx->cmds[i].cmd;
+
+		KUNIT_EXPECT_EQ(test, FIELD_GET(CMDQ_0_OP, cmd[0]),
+				CMDQ_OP_TLBI_NH_VA);
+		KUNIT_EXPECT_NE(test, FIELD_GET(CMDQ_TLBI_0_SCALE, cmd[0]) +
+				FIELD_GET(CMDQ_TLBI_0_NUM, cmd[0]), 0);
+	}
+	ctx->smmu.features &= ~ARM_SMMU_FEAT_RANGE_INV;
+	test_reset_cmds(ctx);
+
+	/* A real unmap reaches the SMMU through the notifier */
+	kthread_use_mm(mm);
+	KUNIT_EXPECT_EQ(test, vm_munmap(addr + PAGE_SIZE, PAGE_SIZE), 0);
+	kthread_unuse_mm(mm);
+	n = 0;
+	for (i = 0; i < ctx->nr_cmds; i++) {
+		u64 *cmd = ctx->cmds[i].cmd;
+
+		if (FIELD_GET(CMDQ_0_OP, cmd[0]) == CMDQ_OP_TLBI_NH_VA &&
+		    FIELD_GET(CMDQ_TLBI_0_ASID, cmd[0]) == asid &&
+		    (cmd[1] & CMDQ_TLBI_1_VA_MASK) == addr + PAGE_SIZE)
+			n++;
+	}
+	KUNIT_EXPECT_GE(test, n, 1);
+	test_reset_cmds(ctx);
+
+	test_remove(mb, 3);
+	test_expect_cd_removed(test, ctx, mb, 3, asid);
+	/* Only the ATS master is left: its invalidations stay */
+	mn->ops->invalidate_range(mn, mm, start, start + PAGE_SIZE);
+	{
+		struct test_exp one[] = {
+			{ .op = CMDQ_OP_TLBI_NH_VA, .asid = asid,
+			  .addr = start },
+			{ CMDQ_OP_CMD_SYNC },
+			{ CMDQ_OP_ATC_INV, ma->stream.id, 3, .addr = start },
+			{ CMDQ_OP_CMD_SYNC },
+		};
+
+		test_expect_cmds(test, ctx, one, ARRAY_SIZE(one));
+	}
+	test_remove(ma, 3);
+	test_expect_cd_removed(test, ctx, ma, 3, asid);
+	test_sva_domain_free(sva);
+
+	test_put_pages(pages, TEST_NR_PAGES);
+	mmput(mm);
+}
+
+/* The process exits while bound, then the driver unbinds */
+static void arm_smmu_test_sva_release(struct kunit *test)
+{
+	struct test_ctx *ctx = test->priv;
+	struct test_master *m = &ctx->m[0];
+	struct page *pages[TEST_NR_PAGES];
+	struct arm_smmu_domain *sva;
+	struct mm_struct *mm;
+	unsigned long addr;
+	u64 cd[4];
+	u16 asid;
+	int k;
+
+	mm = test_mm_create(test, &addr, pages, TEST_NR_PAGES);
+	sva = test_sva_domain(test, mm);
+	m->master.ats_enabled = true;
+	KUNIT_ASSERT_EQ(test, test_set(sva, m, 4), 0);
+	test_reset_cmds(ctx);
+	asid = sva->sva_asid;
+	for (k = 0; k < 4; k++)
+		cd[k] = test_cd_word(m->parent, 4, k);
+
+	test_put_pages(pages, TEST_NR_PAGES);
+	mmput(mm);	/* exit_mmap() calls release() */
+	{
+		struct test_exp exp[] = {
+			{ CMDQ_OP_CFGI_CD, m->stream.id, 4 },
+			{ CMDQ_OP_CMD_SYNC },
+			{ .op = CMDQ_OP_TLBI_NH_ASID, .asid = asid },
+			{ CMDQ_OP_CMD_SYNC },
+			{ CMDQ_OP_ATC_INV, m->stream.id, 4,
+			  .size = ATC_INV_SIZE_ALL },
+			{ CMDQ_OP_CMD_SYNC },
+		};
+
+		test_expect_cmds(test, ctx, exp, ARRAY_SIZE(exp));
+	}
+	/* Still valid, walks disabled, nothing else changed */
+	KUNIT_EXPECT_EQ(test, test_cd_word(m->parent, 4, 0),
+			cd[0] | CTXDESC_CD_0_TCR_EPD0);
+	for (k = 1; k < 4; k++)
+		KUNIT_EXPECT_EQ(test, test_cd_word(m->parent, 4, k), cd[k]);
+	KUNIT_EXPECT_TRUE(test, sva->sva_released);
+
+	/* No new attachment of an exited mm */
+	KUNIT_EXPECT_EQ(test, test_set(sva, &ctx->m[1], 4), -ESRCH);
+	KUNIT_EXPECT_EQ(test, ctx->nr_cmds, 0);
+	KUNIT_EXPECT_EQ(test, test_cd_word(ctx->m[1].parent, 4, 0), 0);
+
+	/* The unbind clears the CD once and frees everything once */
+	test_remove(m, 4);
+	test_expect_cd_removed(test, ctx, m, 4, asid);
+	test_sva_domain_free(sva);
+	KUNIT_EXPECT_NULL(test, xa_load(&arm_smmu_asid_xa, asid));
+	mmu_notifier_synchronize();
+	KUNIT_EXPECT_EQ(test, ctx->nr_cmds, 0);
+}
+
+/* One master, two processes at two SSIDs */
+static void arm_smmu_test_sva_two_pasids(struct kunit *test)
+{
+	struct test_ctx *ctx = test->priv;
+	struct test_master *m = &ctx->m[2];
+	struct page *pages[2][TEST_NR_PAGES];
+	struct arm_smmu_domain *sva[2];
+	struct mm_struct *mm[2];
+	unsigned long addr[2];
+	struct mmu_notifier *mn;
+	int i;
+
+	m->master.ats_enabled = true;
+	for (i = 0; i < 2; i++) {
+		mm[i] = test_mm_create(test, &addr[i], pages[i],
+				       TEST_NR_PAGES);
+		sva[i] = test_sva_domain(test, mm[i]);
+		test_reset_cmds(ctx);
+		KUNIT_ASSERT_EQ(test, test_set(sva[i], m, 5 + i), 0);
+		test_expect_cd_publish(test, ctx, m, 5 + i);
+		KUNIT_EXPECT_EQ(test, test_cd_word(m->parent, 5 + i, 1),
+				virt_to_phys(mm[i]->pgd) &
+				CTXDESC_CD_1_TTB0_MASK);
+	}
+	KUNIT_EXPECT_NE(test, sva[0]->sva_asid, sva[1]->sva_asid);
+
+	/* An invalidation of one mm only reaches its own SSID */
+	mn = &sva[1]->mmu_notifier;
+	mn->ops->invalidate_range(mn, mm[1], addr[1], addr[1] + PAGE_SIZE);
+	{
+		struct test_exp exp[] = {
+			{ .op = CMDQ_OP_TLBI_NH_VA, .asid = sva[1]->sva_asid,
+			  .addr = addr[1] },
+			{ CMDQ_OP_CMD_SYNC },
+			{ CMDQ_OP_ATC_INV, m->stream.id, 6, .addr = addr[1] },
+			{ CMDQ_OP_CMD_SYNC },
+		};
+
+		test_expect_cmds(test, ctx, exp, ARRAY_SIZE(exp));
+	}
+
+	test_remove(m, 5);
+	test_expect_cd_removed(test, ctx, m, 5, sva[0]->sva_asid);
+	KUNIT_EXPECT_TRUE(test, test_cd_word(m->parent, 6, 0) &
+			  CTXDESC_CD_0_V);
+	test_remove(m, 6);
+	test_expect_cd_removed(test, ctx, m, 6, sva[1]->sva_asid);
+	for (i = 0; i < 2; i++) {
+		test_sva_domain_free(sva[i]);
+		test_put_pages(pages[i], TEST_NR_PAGES);
+		mmput(mm[i]);
+	}
+}
+
+/* The CPU ASID of the mm is in use by a private domain, which moves */
+static void arm_smmu_test_sva_asid_share(struct kunit *test)
+{
+	struct test_ctx *ctx = test->priv;
+	struct test_master *m = &ctx->m[1];
+	struct arm_smmu_ctx_desc *pcd = &m->parent->s1_cfg.cd;
+	struct page *pages[TEST_NR_PAGES];
+	struct arm_smmu_domain *sva;
+	struct mm_struct *mm;
+	unsigned long addr;
+	u16 mm_asid;
+	int ret;
+
+	mm = test_mm_create(test, &addr, pages, TEST_NR_PAGES);
+	mm_asid = arm64_mm_context_get(mm);
+	arm64_mm_context_put(mm);
+	KUNIT_ASSERT_NE(test, mm_asid, 0);
+
+	/* Give the master's domain the mm's ASID */
+	ret = test_move_asid(m->parent, mm_asid);
+	if (ret) {
+		test_put_pages(pages, TEST_NR_PAGES);
+		mmput(mm);
+		kunit_skip(test, "ASID %u is used by the real SMMU", mm_asid);
+	}
+	test_reset_cmds(ctx);
+
+	sva = test_sva_domain(test, mm);
+	KUNIT_ASSERT_EQ(test, test_set(sva, m, 1), 0);
+	KUNIT_EXPECT_EQ(test, sva->sva_asid, mm_asid);
+	KUNIT_EXPECT_NE(test, pcd->asid, mm_asid);
+	KUNIT_EXPECT_PTR_EQ(test, xa_load(&arm_smmu_asid_xa, pcd->asid), pcd);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(CTXDESC_CD_0_ASID,
+					test_cd_word(m->parent, 0, 0)),
+			pcd->asid);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(CTXDESC_CD_0_ASID,
+					test_cd_word(m->parent, 1, 0)),
+			mm_asid);
+	{
+		/* CD 0 updated in place, old ASID flushed, then CD 1 */
+		struct test_exp exp[] = {
+			{ CMDQ_OP_CFGI_CD, m->stream.id, 0 },
+			{ CMDQ_OP_CMD_SYNC },
+			{ .op = CMDQ_OP_TLBI_NH_ASID, .asid = mm_asid },
+			{ CMDQ_OP_CMD_SYNC },
+			{ CMDQ_OP_CFGI_CD, m->stream.id, 1 },
+			{ CMDQ_OP_CMD_SYNC },
+			{ CMDQ_OP_CFGI_CD, m->stream.id, 1 },
+			{ CMDQ_OP_CMD_SYNC },
+		};
+
+		test_expect_cmds(test, ctx, exp, ARRAY_SIZE(exp));
+	}
+
+	test_remove(m, 1);
+	test_expect_cd_removed(test, ctx, m, 1, mm_asid);
+	test_sva_domain_free(sva);
+	test_put_pages(pages, TEST_NR_PAGES);
+	mmput(mm);
+}
+
+/*
+ * Walk the stage-1 tables the way the SMMU would from a CD: TTB0, T0SZ and
+ * TG0 of the CD only. Returns the output address or -EFAULT.
+ */
+static s64 test_s1_walk(const u64 *cd, u64 va)
+{
+	unsigned int t0sz = FIELD_GET(CTXDESC_CD_0_TCR_T0SZ, cd[0]);
+	unsigned int tg = FIELD_GET(CTXDESC_CD_0_TCR_TG0, cd[0]);
+	unsigned int ias = 64 - t0sz, g, bits, shift, levels, lvl;
+	u64 table = cd[1] & CTXDESC_CD_1_TTB0_MASK;
+
+	if (!(cd[0] & CTXDESC_CD_0_V) || (cd[0] & CTXDESC_CD_0_TCR_EPD0))
+		return -EFAULT;
+	switch (tg) {
+	case ARM_LPAE_TCR_TG0_4K:
+		g = 12;
+		break;
+	case ARM_LPAE_TCR_TG0_16K:
+		g = 14;
+		break;
+	case ARM_LPAE_TCR_TG0_64K:
+		g = 16;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (ias > 48 || va >> ias)
+		return -EFAULT;
+
+	bits = g - 3;
+	levels = DIV_ROUND_UP(ias - g, bits);
+	shift = g + (levels - 1) * bits;
+	for (lvl = 0; lvl < levels; lvl++, shift -= bits) {
+		u64 idx = (va >> shift) & (BIT_ULL(min(bits, ias - shift)) - 1);
+		u64 desc = le64_to_cpu(READ_ONCE(((__le64 *)
+						  phys_to_virt(table))[idx]));
+		bool last = lvl == levels - 1;
+
+		if (!(desc & 1))
+			return -EFAULT;
+		if (last || (desc & 3) == 1) {
+			/* Page or block: AF set and accessible to EL0 */
+			if (last && (desc & 3) != 3)
+				return -EFAULT;
+			if (!(desc & BIT(10)) || !(desc & BIT(6)))
+				return -EFAULT;
+			return (desc & GENMASK_ULL(47, shift)) |
+			       (va & (BIT_ULL(shift) - 1));
+		}
+		table = desc & GENMASK_ULL(47, g);
+	}
+	return -EFAULT;
+}
+
+/* Where the CPU's MMU translates @va, for EL0 reads, in the current mm */
+static s64 test_cpu_at(u64 va)
+{
+	u64 par;
+
+	preempt_disable();
+	asm volatile("at s1e0r, %0" : : "r" (va));
+	isb();
+	par = read_sysreg_par();
+	preempt_enable();
+	if (par & SYS_PAR_EL1_F)
+		return -EFAULT;
+	return (par & GENMASK_ULL(47, 12)) | (va & ~PAGE_MASK);
+}
+
+static void arm_smmu_test_sva_walk(struct kunit *test)
+{
+	struct test_ctx *ctx = test->priv;
+	struct test_master *m = &ctx->m[0];
+	struct page *pages[TEST_NR_PAGES];
+	struct arm_smmu_domain *sva;
+	struct mm_struct *mm;
+	unsigned long addr;
+	u64 cd[4];
+	int i, k;
+
+	mm = test_mm_create(test, &addr, pages, TEST_NR_PAGES);
+	sva = test_sva_domain(test, mm);
+	KUNIT_ASSERT_EQ(test, test_set(sva, m, 1), 0);
+	for (k = 0; k < 4; k++)
+		cd[k] = test_cd_word(m->parent, 1, k);
+
+	kthread_use_mm(mm);
+	for (i = 0; i < TEST_NR_PAGES; i++) {
+		u64 va = addr + i * PAGE_SIZE + 8 * i;
+
+		KUNIT_EXPECT_EQ_MSG(test, test_s1_walk(cd, va),
+				    (s64)page_to_phys(pages[i]) + 8 * i,
+				    "page %d", i);
+		KUNIT_EXPECT_EQ_MSG(test, test_s1_walk(cd, va),
+				    test_cpu_at(va), "page %d", i);
+	}
+	/* Not mapped: below, above, and a hole made by munmap() */
+	KUNIT_EXPECT_EQ(test, test_s1_walk(cd, addr - PAGE_SIZE), -EFAULT);
+	KUNIT_EXPECT_EQ(test, test_s1_walk(cd, addr + SZ_2M + SZ_1G), -EFAULT);
+	KUNIT_EXPECT_EQ(test, test_s1_walk(cd, BIT_ULL(vabits_actual)),
+			-EFAULT);
+	KUNIT_EXPECT_EQ(test, vm_munmap(addr + 2 * PAGE_SIZE, PAGE_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, test_s1_walk(cd, addr + 2 * PAGE_SIZE), -EFAULT);
+	KUNIT_EXPECT_EQ(test, test_cpu_at(addr + 2 * PAGE_SIZE), -EFAULT);
+	KUNIT_EXPECT_EQ(test, test_s1_walk(cd, addr + 3 * PAGE_SIZE),
+			(s64)page_to_phys(pages[3]));
+	kthread_unuse_mm(mm);
+
+	/* After release, EPD0 stops the walk */
+	test_put_pages(pages, TEST_NR_PAGES);
+	mmput(mm);
+	for (k = 0; k < 4; k++)
+		cd[k] = test_cd_word(m->parent, 1, k);
+	KUNIT_EXPECT_EQ(test, test_s1_walk(cd, addr), -EFAULT);
+
+	test_remove(m, 1);
+	test_sva_domain_free(sva);
+}
+
+static struct kunit_case arm_smmu_v3_test_cases[] = {
+	KUNIT_CASE(arm_smmu_test_sva_cd),
+	KUNIT_CASE(arm_smmu_test_paging_cd),
+	KUNIT_CASE(arm_smmu_test_refusals),
+	KUNIT_CASE(arm_smmu_test_sva_invalidate),
+	KUNIT_CASE(arm_smmu_test_sva_release),
+	KUNIT_CASE(arm_smmu_test_sva_two_pasids),
+	KUNIT_CASE(arm_smmu_test_sva_asid_share),
+	KUNIT_CASE(arm_smmu_test_sva_walk),
+	{}
+};
+
+static struct kunit_suite arm_smmu_v3_test_suite = {
+	.name = "arm-smmu-v3",
+	.init = arm_smmu_test_init,
+	.exit = arm_smmu_test_exit,
+	.test_cases = arm_smmu_v3_test_cases,
+};
+
+/*
+ * The real SMMUs of the machine, if any: an SMMU without SubstreamIDs (QEMU's
+ * SMMUv3) gives its masters no PASID, so enabling SVA must fail, a bind must
+ * be refused, and neither may leave anything behind.
+ */
+static void arm_smmu_test_no_ssid_no_sva(struct kunit *test)
+{
+	struct pci_dev *pdev = NULL;
+	struct mm_struct *mm;
+	int tried = 0;
+
+	mm = mm_alloc();
+	KUNIT_ASSERT_NOT_NULL(test, mm);
+	for_each_pci_dev(pdev) {
+		struct device *dev = &pdev->dev;
+		struct arm_smmu_master *master;
+		struct iommu_sva *handle;
+
+		if (!dev->iommu || !dev->iommu->iommu_dev ||
+		    dev_iommu_ops(dev) != &arm_smmu_ops)
+			continue;
+		master = dev_iommu_priv_get(dev);
+		if (master->smmu->ssid_bits)
+			continue;
+		tried++;
+		kunit_info(test, "%s: SMMU %s without SSIDs\n", dev_name(dev),
+			   dev_name(master->smmu->dev));
+
+		KUNIT_EXPECT_EQ(test, master->ssid_bits, 0);
+		KUNIT_EXPECT_LE(test, dev->iommu->max_pasids, 1);
+		KUNIT_EXPECT_EQ(test, iommu_dev_enable_feature(dev,
+							       IOMMU_DEV_FEAT_SVA),
+				-EINVAL);
+		KUNIT_EXPECT_FALSE(test, dev->iommu->sva_enabled);
+		KUNIT_EXPECT_FALSE(test, master->sva_enabled);
+
+		handle = iommu_sva_bind_device(dev, mm, NULL);
+		KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(handle), -ENODEV);
+		KUNIT_EXPECT_EQ(test, mm->pasid, IOMMU_PASID_INVALID);
+		KUNIT_EXPECT_TRUE(test, list_empty(&master->pasids));
+		KUNIT_EXPECT_EQ(test, dev->iommu->sva_bound, 0);
+	}
+	mmput(mm);
+	if (!tried)
+		kunit_skip(test, "no PCI device behind an SMMUv3 without SSIDs");
+}
+
+static struct kunit_case arm_smmu_v3_machine_test_cases[] = {
+	KUNIT_CASE(arm_smmu_test_no_ssid_no_sva),
+	{}
+};
+
+static struct kunit_suite arm_smmu_v3_machine_test_suite = {
+	.name = "arm-smmu-v3-machine",
+	.test_cases = arm_smmu_v3_machine_test_cases,
+};
+kunit_test_suites(&arm_smmu_v3_test_suite, &arm_smmu_v3_machine_test_suite);

@@ -411,7 +411,7 @@ static void arm_smmu_test_sva_cd(struct kunit *test)
 	struct mm_struct *mm;
 	unsigned long addr;
 	u64 tcr = read_sysreg(tcr_el1);
-	u64 reg, cd0;
+	u64 reg, cd0, parange;
 	u16 asid;
 
 	mm = test_mm_create(test, &addr, pages, TEST_NR_PAGES);
@@ -443,9 +443,9 @@ static void arm_smmu_test_sva_cd(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, FIELD_GET(CTXDESC_CD_0_TCR_SH0, cd0),
 			(tcr & TCR_SH0_MASK) >> TCR_SH0_SHIFT);
 	reg = read_sanitised_ftr_reg(SYS_ID_AA64MMFR0_EL1);
-	KUNIT_EXPECT_EQ(test, FIELD_GET(CTXDESC_CD_0_TCR_IPS, cd0),
-			cpuid_feature_extract_unsigned_field(reg,
-				ID_AA64MMFR0_EL1_PARANGE_SHIFT));
+	parange = cpuid_feature_extract_unsigned_field(reg,
+						       ID_AA64MMFR0_EL1_PARANGE_SHIFT);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(CTXDESC_CD_0_TCR_IPS, cd0), parange);
 	KUNIT_EXPECT_FALSE(test, cd0 & CTXDESC_CD_0_TCR_EPD0);
 	KUNIT_EXPECT_TRUE(test, cd0 & CTXDESC_CD_0_TCR_EPD1);
 	KUNIT_EXPECT_TRUE(test, cd0 & CTXDESC_CD_0_AA64);
@@ -1089,4 +1089,5 @@ static struct kunit_suite arm_smmu_v3_machine_test_suite = {
 	.name = "arm-smmu-v3-machine",
 	.test_cases = arm_smmu_v3_machine_test_cases,
 };
+
 kunit_test_suites(&arm_smmu_v3_test_suite, &arm_smmu_v3_machine_test_suite);

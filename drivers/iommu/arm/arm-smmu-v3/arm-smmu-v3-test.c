@@ -566,6 +566,23 @@ static void arm_smmu_test_refusals(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, id->ops->set_dev_pasid(id, m0->dev, 1), -EINVAL);
 	arm_smmu_domain_free(id);
 
+	/* Stage 2 (here for nesting) has no CD either */
+	ctx->smmu.features |= ARM_SMMU_FEAT_TRANS_S2;
+	ctx->smmu.vmid_bits = 8;
+	set_bit(0, ctx->smmu.vmid_map);
+	pd = arm_smmu_domain_alloc(IOMMU_DOMAIN_UNMANAGED);
+	KUNIT_ASSERT_NOT_NULL(test, pd);
+	pd->type = IOMMU_DOMAIN_UNMANAGED;
+	pd->ops = arm_smmu_ops.default_domain_ops;
+	KUNIT_ASSERT_EQ(test, arm_smmu_enable_nesting(pd), 0);
+	KUNIT_EXPECT_EQ(test, pd->ops->set_dev_pasid(pd, m0->dev, 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, to_smmu_domain(pd)->stage, ARM_SMMU_DOMAIN_NESTED);
+	KUNIT_EXPECT_EQ(test, ctx->nr_cmds, 0);
+	KUNIT_EXPECT_EQ(test, test_cd_word(m0->parent, 1, 0), 0);
+	arm_smmu_domain_free(pd);	/* flushes the VMID */
+	ctx->smmu.features &= ~ARM_SMMU_FEAT_TRANS_S2;
+	test_reset_cmds(ctx);
+
 	pd = arm_smmu_domain_alloc(IOMMU_DOMAIN_UNMANAGED);
 	KUNIT_ASSERT_NOT_NULL(test, pd);
 	pd->type = IOMMU_DOMAIN_UNMANAGED;

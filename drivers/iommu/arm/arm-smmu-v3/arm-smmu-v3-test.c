@@ -42,6 +42,8 @@ struct test_master {
 struct test_ctx {
 	struct arm_smmu_device		smmu;
 	struct test_master		m[TEST_NR_MASTERS];
+	unsigned int			nr_faults;
+	struct iommu_fault		faults[4];
 	unsigned int			nr_cmds;
 	unsigned int			lost_cmds;
 	struct test_cmd			cmds[TEST_NR_CMDS];
@@ -229,6 +231,9 @@ static int arm_smmu_test_init(struct kunit *test)
 						GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, smmu->strtab_cfg.strtab);
 	smmu->test_issue_cmdlist = test_issue_cmdlist;
+	smmu->iommu.ops = &arm_smmu_ops;
+	smmu->streams = RB_ROOT;
+	mutex_init(&smmu->streams_mutex);
 
 	for (i = 0; i < TEST_NR_MASTERS; i++) {
 		struct test_master *m = &ctx->m[i];
@@ -249,7 +254,12 @@ static int arm_smmu_test_init(struct kunit *test)
 		KUNIT_ASSERT_NOT_NULL(test, m->fwspec);
 		m->iommu.fwspec = m->fwspec;
 		m->iommu.priv = &m->master;
+		m->iommu.iommu_dev = &smmu->iommu;
+		mutex_init(&m->iommu.lock);
 		m->dev->iommu = &m->iommu;
+		KUNIT_ASSERT_NULL(test, rb_find_add(&m->stream.node,
+						    &smmu->streams,
+						    arm_smmu_streams_cmp_node));
 
 		m->parent = to_smmu_domain(arm_smmu_domain_alloc(IOMMU_DOMAIN_UNMANAGED));
 		KUNIT_ASSERT_NOT_NULL(test, m->parent);
@@ -283,6 +293,8 @@ static void arm_smmu_test_exit(struct kunit *test)
 		arm_smmu_detach_dev(&m->master);
 		if (m->parent)
 			arm_smmu_domain_free(&m->parent->domain);
+		if (m->stream.master)
+			rb_erase(&m->stream.node, &ctx->smmu.streams);
 		m->dev->iommu = NULL;
 		root_device_unregister(m->dev);
 	}
@@ -1031,6 +1043,141 @@ static void arm_smmu_test_sva_walk(struct kunit *test)
 	test_sva_domain_free(sva);
 }
 
+static int test_fault_handler(struct iommu_fault *fault, void *data)
+{
+	struct test_ctx *ctx = data;
+
+	if (ctx->nr_faults < ARRAY_SIZE(ctx->faults))
+		ctx->faults[ctx->nr_faults] = *fault;
+	ctx->nr_faults++;
+	return 0;
+}
+
+static void test_expect_pri_resp(struct kunit *test, struct test_ctx *ctx,
+				 u32 sid, u32 ssid, u16 grpid, u8 resp)
+{
+	u64 *cmd = ctx->cmds[0].cmd;
+
+	KUNIT_ASSERT_EQ(test, ctx->nr_cmds, 1);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(CMDQ_0_OP, cmd[0]), CMDQ_OP_PRI_RESP);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(CMDQ_PRI_0_SID, cmd[0]), sid);
+	KUNIT_EXPECT_EQ(test, !!(cmd[0] & CMDQ_0_SSV), !!ssid);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(CMDQ_PRI_0_SSID, cmd[0]), ssid);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(CMDQ_PRI_1_GRPID, cmd[1]), grpid);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(CMDQ_PRI_1_RESP, cmd[1]), resp);
+	test_reset_cmds(ctx);
+}
+
+/* PRI page requests and stalls reach the IOPF path with their SSID */
+static void arm_smmu_test_page_requests(struct kunit *test)
+{
+	struct test_ctx *ctx = test->priv;
+	struct test_master *mp = &ctx->m[0], *mn = &ctx->m[1], *ms = &ctx->m[2];
+	struct iommu_page_response msg = {
+		.argsz		= sizeof(msg),
+		.version	= IOMMU_PAGE_RESP_VERSION_1,
+	};
+	u64 evt[EVTQ_ENT_DWORDS] = { };
+	struct iommu_fault *f;
+	int ret;
+
+	/* There is no PCI function to enable PRI on */
+	mp->master.pri_enabled = true;
+	mp->master.prg_resp_needs_ssid = true;
+	ms->master.stall_enabled = true;
+	ret = iommu_register_device_fault_handler(mp->dev, test_fault_handler,
+						  ctx);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	ret = iommu_register_device_fault_handler(ms->dev, test_fault_handler,
+						  ctx);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+
+	/* A group of two requests at SSID 5 */
+	evt[0] = FIELD_PREP(PRIQ_0_SID, mp->stream.id) |
+		 FIELD_PREP(PRIQ_0_SSID, 5) | PRIQ_0_SSID_V |
+		 PRIQ_0_PERM_READ | PRIQ_0_PERM_WRITE;
+	evt[1] = FIELD_PREP(PRIQ_1_PRG_IDX, 7) | 0x1234000;
+	arm_smmu_handle_ppr(&ctx->smmu, evt);
+	evt[0] |= PRIQ_0_PRG_LAST;
+	evt[1] = FIELD_PREP(PRIQ_1_PRG_IDX, 7) | 0x1235000;
+	arm_smmu_handle_ppr(&ctx->smmu, evt);
+	KUNIT_ASSERT_EQ(test, ctx->nr_faults, 2);
+	KUNIT_EXPECT_EQ(test, ctx->nr_cmds, 0);
+	f = &ctx->faults[0];
+	KUNIT_EXPECT_EQ(test, f->type, IOMMU_FAULT_PAGE_REQ);
+	KUNIT_EXPECT_EQ(test, f->prm.flags,
+			IOMMU_FAULT_PAGE_REQUEST_PASID_VALID |
+			IOMMU_FAULT_PAGE_RESPONSE_NEEDS_PASID);
+	KUNIT_EXPECT_EQ(test, f->prm.pasid, 5);
+	KUNIT_EXPECT_EQ(test, f->prm.grpid, 7);
+	KUNIT_EXPECT_EQ(test, f->prm.perm,
+			IOMMU_FAULT_PERM_READ | IOMMU_FAULT_PERM_WRITE);
+	KUNIT_EXPECT_EQ(test, f->prm.addr, 0x1234000);
+	f = &ctx->faults[1];
+	KUNIT_EXPECT_TRUE(test, f->prm.flags &
+			  IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE);
+	KUNIT_EXPECT_EQ(test, f->prm.addr, 0x1235000);
+
+	/* The answer to the group: one PRI_RESP with the SSID */
+	msg.flags = IOMMU_PAGE_RESP_PASID_VALID;
+	msg.pasid = 5;
+	msg.grpid = 7;
+	msg.code = IOMMU_PAGE_RESP_SUCCESS;
+	KUNIT_EXPECT_EQ(test, iommu_page_response(mp->dev, &msg), 0);
+	test_expect_pri_resp(test, ctx, mp->stream.id, 5, 7, PRI_RESP_SUCC);
+
+	/* No master, or one without PRI: denied at once */
+	ctx->nr_faults = 0;
+	evt[0] = FIELD_PREP(PRIQ_0_SID, 6) | FIELD_PREP(PRIQ_0_SSID, 2) |
+		 PRIQ_0_SSID_V | PRIQ_0_PERM_READ | PRIQ_0_PRG_LAST;
+	evt[1] = FIELD_PREP(PRIQ_1_PRG_IDX, 1);
+	arm_smmu_handle_ppr(&ctx->smmu, evt);
+	test_expect_pri_resp(test, ctx, 6, 2, 1, PRI_RESP_DENY);
+	evt[0] = FIELD_PREP(PRIQ_0_SID, mn->stream.id) | PRIQ_0_PERM_READ |
+		 PRIQ_0_PRG_LAST;
+	arm_smmu_handle_ppr(&ctx->smmu, evt);
+	test_expect_pri_resp(test, ctx, mn->stream.id, 0, 1, PRI_RESP_DENY);
+	KUNIT_EXPECT_EQ(test, ctx->nr_faults, 0);
+
+	/* A stalled transaction at SSID 9, answered invalid: RESUME abort */
+	evt[0] = FIELD_PREP(EVTQ_0_ID, EVT_ID_TRANSLATION_FAULT) |
+		 FIELD_PREP(EVTQ_0_SID, ms->stream.id) |
+		 FIELD_PREP(EVTQ_0_SSID, 9) | EVTQ_0_SSV;
+	evt[1] = EVTQ_1_STALL | EVTQ_1_RnW | FIELD_PREP(EVTQ_1_STAG, 3);
+	evt[2] = 0x5000;
+	KUNIT_EXPECT_EQ(test, arm_smmu_handle_evt(&ctx->smmu, evt), 0);
+	KUNIT_ASSERT_EQ(test, ctx->nr_faults, 1);
+	f = &ctx->faults[0];
+	KUNIT_EXPECT_EQ(test, f->type, IOMMU_FAULT_PAGE_REQ);
+	KUNIT_EXPECT_EQ(test, f->prm.flags,
+			IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE |
+			IOMMU_FAULT_PAGE_REQUEST_PASID_VALID);
+	KUNIT_EXPECT_EQ(test, f->prm.pasid, 9);
+	KUNIT_EXPECT_EQ(test, f->prm.grpid, 3);
+	KUNIT_EXPECT_EQ(test, f->prm.perm, IOMMU_FAULT_PERM_READ);
+	KUNIT_EXPECT_EQ(test, f->prm.addr, 0x5000);
+	msg.pasid = 9;
+	msg.grpid = 3;
+	msg.code = IOMMU_PAGE_RESP_INVALID;
+	KUNIT_EXPECT_EQ(test, iommu_page_response(ms->dev, &msg), 0);
+	KUNIT_ASSERT_EQ(test, ctx->nr_cmds, 1);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(CMDQ_0_OP, ctx->cmds[0].cmd[0]),
+			CMDQ_OP_RESUME);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(CMDQ_RESUME_0_SID,
+					ctx->cmds[0].cmd[0]), ms->stream.id);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(CMDQ_RESUME_0_RESP,
+					ctx->cmds[0].cmd[0]),
+			CMDQ_RESUME_0_RESP_ABORT);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(CMDQ_RESUME_1_STAG,
+					ctx->cmds[0].cmd[1]), 3);
+
+	/* Every fault was answered: nothing pending */
+	KUNIT_EXPECT_EQ(test, iommu_unregister_device_fault_handler(mp->dev), 0);
+	KUNIT_EXPECT_EQ(test, iommu_unregister_device_fault_handler(ms->dev), 0);
+	mp->master.pri_enabled = false;
+	ms->master.stall_enabled = false;
+}
+
 static struct kunit_case arm_smmu_v3_test_cases[] = {
 	KUNIT_CASE(arm_smmu_test_sva_cd),
 	KUNIT_CASE(arm_smmu_test_paging_cd),
@@ -1040,6 +1187,7 @@ static struct kunit_case arm_smmu_v3_test_cases[] = {
 	KUNIT_CASE(arm_smmu_test_sva_two_pasids),
 	KUNIT_CASE(arm_smmu_test_sva_asid_share),
 	KUNIT_CASE(arm_smmu_test_sva_walk),
+	KUNIT_CASE(arm_smmu_test_page_requests),
 	{}
 };
 

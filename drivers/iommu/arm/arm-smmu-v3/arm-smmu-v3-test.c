@@ -59,10 +59,19 @@ struct test_exp {
 	u8				size;
 };
 
+/* Word @i of the CD at @ssid, 0 if its leaf table is not there yet */
 static u64 test_cd_word(struct arm_smmu_domain *parent, u32 ssid, int i)
 {
-	return le64_to_cpu(READ_ONCE(parent->s1_cfg.cdcfg.cdtab[ssid *
-						CTXDESC_CD_DWORDS + i]));
+	struct arm_smmu_ctx_desc_cfg *cdcfg = &parent->s1_cfg.cdcfg;
+	__le64 *table = cdcfg->cdtab;
+
+	if (parent->s1_cfg.s1fmt == STRTAB_STE_0_S1FMT_64K_L2) {
+		table = cdcfg->l1_desc[ssid >> CTXDESC_SPLIT].l2ptr;
+		if (!table)
+			return 0;
+		ssid &= CTXDESC_L2_ENTRIES - 1;
+	}
+	return le64_to_cpu(READ_ONCE(table[ssid * CTXDESC_CD_DWORDS + i]));
 }
 
 static int test_issue_cmdlist(struct arm_smmu_device *smmu, u64 *cmds,
@@ -1178,8 +1187,74 @@ static void arm_smmu_test_page_requests(struct kunit *test)
 	ms->master.stall_enabled = false;
 }
 
+/* A 2-level CD table: the leaf is allocated and linked before the CD */
+static void arm_smmu_test_sva_cd_2lvl(struct kunit *test)
+{
+	struct test_ctx *ctx = test->priv;
+	struct test_master *m = &ctx->m[2];
+	struct page *pages[TEST_NR_PAGES];
+	struct arm_smmu_domain *sva, *old = m->parent;
+	struct arm_smmu_ctx_desc_cfg *cdcfg;
+	struct mm_struct *mm;
+	unsigned long addr;
+	u32 ssid = CTXDESC_L2_ENTRIES + 6;
+	u64 l1;
+
+	ctx->smmu.features |= ARM_SMMU_FEAT_2_LVL_CDTAB;
+	ctx->smmu.ssid_bits = 12;
+	m->master.ssid_bits = 12;
+	arm_smmu_detach_dev(&m->master);
+	m->parent = to_smmu_domain(arm_smmu_domain_alloc(IOMMU_DOMAIN_UNMANAGED));
+	KUNIT_ASSERT_NOT_NULL(test, m->parent);
+	m->parent->domain.type = IOMMU_DOMAIN_UNMANAGED;
+	m->parent->domain.ops = arm_smmu_ops.default_domain_ops;
+	arm_smmu_domain_free(&old->domain);
+	KUNIT_ASSERT_EQ(test, arm_smmu_attach_dev(&m->parent->domain, m->dev),
+			0);
+	KUNIT_ASSERT_EQ(test, test_move_asid(m->parent, 0xfff8), 0);
+	cdcfg = &m->parent->s1_cfg.cdcfg;
+	KUNIT_ASSERT_EQ(test, m->parent->s1_cfg.s1fmt,
+			STRTAB_STE_0_S1FMT_64K_L2);
+	KUNIT_EXPECT_NULL(test, cdcfg->l1_desc[1].l2ptr);
+	test_reset_cmds(ctx);
+
+	mm = test_mm_create(test, &addr, pages, TEST_NR_PAGES);
+	sva = test_sva_domain(test, mm);
+	KUNIT_ASSERT_EQ(test, test_set(sva, m, ssid), 0);
+
+	/* The new L1 descriptor, then the CD itself */
+	KUNIT_ASSERT_NOT_NULL(test, cdcfg->l1_desc[1].l2ptr);
+	l1 = le64_to_cpu(cdcfg->cdtab[1]);
+	KUNIT_EXPECT_TRUE(test, l1 & CTXDESC_L1_DESC_V);
+	KUNIT_EXPECT_EQ(test, l1 & CTXDESC_L1_DESC_L2PTR_MASK,
+			cdcfg->l1_desc[1].l2ptr_dma);
+	KUNIT_ASSERT_EQ(test, ctx->nr_cmds, 6);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(CMDQ_0_OP, ctx->cmds[0].cmd[0]),
+			CMDQ_OP_CFGI_CD);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(CMDQ_CFGI_0_SSID, ctx->cmds[0].cmd[0]),
+			ssid);
+	/* An invalid L1 descriptor can be cached: not a leaf invalidation */
+	KUNIT_EXPECT_FALSE(test, ctx->cmds[0].cmd[1] & CMDQ_CFGI_1_LEAF);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(CMDQ_0_OP, ctx->cmds[1].cmd[0]),
+			CMDQ_OP_CMD_SYNC);
+	memmove(ctx->cmds, ctx->cmds + 2, 4 * sizeof(ctx->cmds[0]));
+	ctx->nr_cmds = 4;
+	test_expect_cd_publish(test, ctx, m, ssid);
+	KUNIT_EXPECT_EQ(test, test_cd_word(m->parent, ssid, 1),
+			virt_to_phys(mm->pgd) & CTXDESC_CD_1_TTB0_MASK);
+
+	test_remove(m, ssid);
+	test_expect_cd_removed(test, ctx, m, ssid, sva->sva_asid);
+	test_sva_domain_free(sva);
+	test_put_pages(pages, TEST_NR_PAGES);
+	mmput(mm);
+	ctx->smmu.features &= ~ARM_SMMU_FEAT_2_LVL_CDTAB;
+	ctx->smmu.ssid_bits = TEST_SSID_BITS;
+}
+
 static struct kunit_case arm_smmu_v3_test_cases[] = {
 	KUNIT_CASE(arm_smmu_test_sva_cd),
+	KUNIT_CASE(arm_smmu_test_sva_cd_2lvl),
 	KUNIT_CASE(arm_smmu_test_paging_cd),
 	KUNIT_CASE(arm_smmu_test_refusals),
 	KUNIT_CASE(arm_smmu_test_sva_invalidate),

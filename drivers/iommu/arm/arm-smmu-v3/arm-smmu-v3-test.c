@@ -210,6 +210,33 @@ static int test_move_asid(struct arm_smmu_domain *smmu_domain, u16 asid)
 	return ret;
 }
 
+/* A domain as the core's __iommu_domain_alloc() makes it */
+static struct iommu_domain *test_domain_alloc(struct kunit *test,
+					      unsigned int type)
+{
+	struct iommu_domain *domain = arm_smmu_domain_alloc(type);
+
+	KUNIT_ASSERT_NOT_NULL(test, domain);
+	domain->type = type;
+	if (!domain->ops)
+		domain->ops = arm_smmu_ops.default_domain_ops;
+	return domain;
+}
+
+/* invalidate_range() of one page at @addr, for one ATS master at @ssid */
+static void test_expect_inv_page(struct kunit *test, struct test_ctx *ctx,
+				 u16 asid, u64 addr, u32 sid, u32 ssid)
+{
+	struct test_exp exp[] = {
+		{ .op = CMDQ_OP_TLBI_NH_VA, .asid = asid, .addr = addr },
+		{ CMDQ_OP_CMD_SYNC },
+		{ CMDQ_OP_ATC_INV, sid, ssid, .addr = addr },
+		{ CMDQ_OP_CMD_SYNC },
+	};
+
+	test_expect_cmds(test, ctx, exp, ARRAY_SIZE(exp));
+}
+
 static int arm_smmu_test_init(struct kunit *test)
 {
 	struct arm_smmu_device *smmu;
@@ -270,10 +297,7 @@ static int arm_smmu_test_init(struct kunit *test)
 						    &smmu->streams,
 						    arm_smmu_streams_cmp_node));
 
-		m->parent = to_smmu_domain(arm_smmu_domain_alloc(IOMMU_DOMAIN_UNMANAGED));
-		KUNIT_ASSERT_NOT_NULL(test, m->parent);
-		m->parent->domain.type = IOMMU_DOMAIN_UNMANAGED;
-		m->parent->domain.ops = arm_smmu_ops.default_domain_ops;
+		m->parent = to_smmu_domain(test_domain_alloc(test, IOMMU_DOMAIN_UNMANAGED));
 		ret = arm_smmu_attach_dev(&m->parent->domain, m->dev);
 		KUNIT_ASSERT_EQ(test, ret, 0);
 		/*
@@ -311,11 +335,12 @@ static void arm_smmu_test_exit(struct kunit *test)
 		root_device_unregister(ctx->smmu.dev);
 }
 
-/* A process address space with @nr anonymous pages, all present */
+/* A process address space with TEST_NR_PAGES anonymous pages, all present */
 static struct mm_struct *test_mm_create(struct kunit *test,
 					unsigned long *addr,
-					struct page **pages, int nr)
+					struct page **pages)
 {
+	const int nr = TEST_NR_PAGES;
 	struct mm_struct *mm;
 	long got;
 
@@ -337,14 +362,22 @@ static struct mm_struct *test_mm_create(struct kunit *test,
 	return mm;
 }
 
+/* Undo test_mm_create(): the last user of the mm goes (release() runs) */
+static void test_mm_put(struct mm_struct *mm, struct page **pages)
+{
+	int i;
+
+	for (i = 0; i < TEST_NR_PAGES; i++)
+		put_page(pages[i]);
+	mmput(mm);
+}
+
 /* An SVA domain as the core makes it */
 static struct arm_smmu_domain *test_sva_domain(struct kunit *test,
 					       struct mm_struct *mm)
 {
-	struct iommu_domain *domain = arm_smmu_domain_alloc(IOMMU_DOMAIN_SVA);
+	struct iommu_domain *domain = test_domain_alloc(test, IOMMU_DOMAIN_SVA);
 
-	KUNIT_ASSERT_NOT_NULL(test, domain);
-	domain->type = IOMMU_DOMAIN_SVA;
 	mmgrab(mm);
 	domain->mm = mm;
 	return to_smmu_domain(domain);
@@ -368,12 +401,6 @@ static int test_set(struct arm_smmu_domain *smmu_domain, struct test_master *m,
 static void test_remove(struct test_master *m, ioasid_t ssid)
 {
 	arm_smmu_ops.remove_dev_pasid(m->dev, ssid);
-}
-
-static void test_put_pages(struct page **pages, int nr)
-{
-	while (nr--)
-		put_page(pages[nr]);
 }
 
 /* Write order of a new CD: words 1-3 and CFGI_CD, then word 0, CFGI_CD */
@@ -435,7 +462,7 @@ static void arm_smmu_test_sva_cd(struct kunit *test)
 	u64 reg, cd0, parange;
 	u16 asid;
 
-	mm = test_mm_create(test, &addr, pages, TEST_NR_PAGES);
+	mm = test_mm_create(test, &addr, pages);
 	sva = test_sva_domain(test, mm);
 
 	KUNIT_ASSERT_EQ(test, test_set(sva, m, 1), 0);
@@ -495,8 +522,7 @@ static void arm_smmu_test_sva_cd(struct kunit *test)
 
 	/* The notifier is gone: the exit of the mm sends nothing */
 	mmu_notifier_synchronize();
-	test_put_pages(pages, TEST_NR_PAGES);
-	mmput(mm);
+	test_mm_put(mm, pages);
 	KUNIT_EXPECT_EQ(test, ctx->nr_cmds, 0);
 }
 
@@ -509,10 +535,7 @@ static void arm_smmu_test_paging_cd(struct kunit *test)
 	struct iommu_domain *domain;
 	u64 cd0;
 
-	domain = arm_smmu_domain_alloc(IOMMU_DOMAIN_UNMANAGED);
-	KUNIT_ASSERT_NOT_NULL(test, domain);
-	domain->type = IOMMU_DOMAIN_UNMANAGED;
-	domain->ops = arm_smmu_ops.default_domain_ops;
+	domain = test_domain_alloc(test, IOMMU_DOMAIN_UNMANAGED);
 	pd = to_smmu_domain(domain);
 
 	/* Finalised on first use: CD 0 of its own table, then ours */
@@ -580,10 +603,7 @@ static void arm_smmu_test_refusals(struct kunit *test)
 	struct test_master *m0 = &ctx->m[0], *m1 = &ctx->m[1];
 	struct iommu_domain *id, *pd;
 
-	id = arm_smmu_domain_alloc(IOMMU_DOMAIN_IDENTITY);
-	KUNIT_ASSERT_NOT_NULL(test, id);
-	id->type = IOMMU_DOMAIN_IDENTITY;
-	id->ops = arm_smmu_ops.default_domain_ops;
+	id = test_domain_alloc(test, IOMMU_DOMAIN_IDENTITY);
 	KUNIT_EXPECT_EQ(test, id->ops->set_dev_pasid(id, m0->dev, 1), -EINVAL);
 	arm_smmu_domain_free(id);
 
@@ -591,10 +611,7 @@ static void arm_smmu_test_refusals(struct kunit *test)
 	ctx->smmu.features |= ARM_SMMU_FEAT_TRANS_S2;
 	ctx->smmu.vmid_bits = 8;
 	set_bit(0, ctx->smmu.vmid_map);
-	pd = arm_smmu_domain_alloc(IOMMU_DOMAIN_UNMANAGED);
-	KUNIT_ASSERT_NOT_NULL(test, pd);
-	pd->type = IOMMU_DOMAIN_UNMANAGED;
-	pd->ops = arm_smmu_ops.default_domain_ops;
+	pd = test_domain_alloc(test, IOMMU_DOMAIN_UNMANAGED);
 	KUNIT_ASSERT_EQ(test, arm_smmu_enable_nesting(pd), 0);
 	KUNIT_EXPECT_EQ(test, pd->ops->set_dev_pasid(pd, m0->dev, 1), -EINVAL);
 	KUNIT_EXPECT_EQ(test, to_smmu_domain(pd)->stage, ARM_SMMU_DOMAIN_NESTED);
@@ -604,10 +621,7 @@ static void arm_smmu_test_refusals(struct kunit *test)
 	ctx->smmu.features &= ~ARM_SMMU_FEAT_TRANS_S2;
 	test_reset_cmds(ctx);
 
-	pd = arm_smmu_domain_alloc(IOMMU_DOMAIN_UNMANAGED);
-	KUNIT_ASSERT_NOT_NULL(test, pd);
-	pd->type = IOMMU_DOMAIN_UNMANAGED;
-	pd->ops = arm_smmu_ops.default_domain_ops;
+	pd = test_domain_alloc(test, IOMMU_DOMAIN_UNMANAGED);
 	/* Beyond the CD table */
 	KUNIT_EXPECT_EQ(test, pd->ops->set_dev_pasid(pd, m0->dev,
 						     1 << TEST_SSID_BITS),
@@ -654,7 +668,7 @@ static void arm_smmu_test_sva_invalidate(struct kunit *test)
 	exp = kunit_kcalloc(test, CMDQ_MAX_TLBI_OPS + 8, sizeof(*exp),
 			    GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, exp);
-	mm = test_mm_create(test, &addr, pages, TEST_NR_PAGES);
+	mm = test_mm_create(test, &addr, pages);
 	sva = test_sva_domain(test, mm);
 	mn = &sva->mmu_notifier;
 
@@ -741,23 +755,12 @@ static void arm_smmu_test_sva_invalidate(struct kunit *test)
 	test_expect_cd_removed(test, ctx, mb, 3, asid);
 	/* Only the ATS master is left: its invalidations stay */
 	mn->ops->invalidate_range(mn, mm, start, start + PAGE_SIZE);
-	{
-		struct test_exp one[] = {
-			{ .op = CMDQ_OP_TLBI_NH_VA, .asid = asid,
-			  .addr = start },
-			{ CMDQ_OP_CMD_SYNC },
-			{ CMDQ_OP_ATC_INV, ma->stream.id, 3, .addr = start },
-			{ CMDQ_OP_CMD_SYNC },
-		};
-
-		test_expect_cmds(test, ctx, one, ARRAY_SIZE(one));
-	}
+	test_expect_inv_page(test, ctx, asid, start, ma->stream.id, 3);
 	test_remove(ma, 3);
 	test_expect_cd_removed(test, ctx, ma, 3, asid);
 	test_sva_domain_free(sva);
 
-	test_put_pages(pages, TEST_NR_PAGES);
-	mmput(mm);
+	test_mm_put(mm, pages);
 }
 
 /* The process exits while bound, then the driver unbinds */
@@ -773,7 +776,7 @@ static void arm_smmu_test_sva_release(struct kunit *test)
 	u16 asid;
 	int k;
 
-	mm = test_mm_create(test, &addr, pages, TEST_NR_PAGES);
+	mm = test_mm_create(test, &addr, pages);
 	sva = test_sva_domain(test, mm);
 	m->master.ats_enabled = true;
 	KUNIT_ASSERT_EQ(test, test_set(sva, m, 4), 0);
@@ -782,8 +785,7 @@ static void arm_smmu_test_sva_release(struct kunit *test)
 	for (k = 0; k < 4; k++)
 		cd[k] = test_cd_word(m->parent, 4, k);
 
-	test_put_pages(pages, TEST_NR_PAGES);
-	mmput(mm);	/* exit_mmap() calls release() */
+	test_mm_put(mm, pages);	/* exit_mmap() calls release() */
 	{
 		struct test_exp exp[] = {
 			{ CMDQ_OP_CFGI_CD, m->stream.id, 4 },
@@ -832,8 +834,7 @@ static void arm_smmu_test_sva_two_pasids(struct kunit *test)
 
 	m->master.ats_enabled = true;
 	for (i = 0; i < 2; i++) {
-		mm[i] = test_mm_create(test, &addr[i], pages[i],
-				       TEST_NR_PAGES);
+		mm[i] = test_mm_create(test, &addr[i], pages[i]);
 		sva[i] = test_sva_domain(test, mm[i]);
 		test_reset_cmds(ctx);
 		KUNIT_ASSERT_EQ(test, test_set(sva[i], m, 5 + i), 0);
@@ -847,17 +848,8 @@ static void arm_smmu_test_sva_two_pasids(struct kunit *test)
 	/* An invalidation of one mm only reaches its own SSID */
 	mn = &sva[1]->mmu_notifier;
 	mn->ops->invalidate_range(mn, mm[1], addr[1], addr[1] + PAGE_SIZE);
-	{
-		struct test_exp exp[] = {
-			{ .op = CMDQ_OP_TLBI_NH_VA, .asid = sva[1]->sva_asid,
-			  .addr = addr[1] },
-			{ CMDQ_OP_CMD_SYNC },
-			{ CMDQ_OP_ATC_INV, m->stream.id, 6, .addr = addr[1] },
-			{ CMDQ_OP_CMD_SYNC },
-		};
-
-		test_expect_cmds(test, ctx, exp, ARRAY_SIZE(exp));
-	}
+	test_expect_inv_page(test, ctx, sva[1]->sva_asid, addr[1],
+			     m->stream.id, 6);
 
 	test_remove(m, 5);
 	test_expect_cd_removed(test, ctx, m, 5, sva[0]->sva_asid);
@@ -867,8 +859,7 @@ static void arm_smmu_test_sva_two_pasids(struct kunit *test)
 	test_expect_cd_removed(test, ctx, m, 6, sva[1]->sva_asid);
 	for (i = 0; i < 2; i++) {
 		test_sva_domain_free(sva[i]);
-		test_put_pages(pages[i], TEST_NR_PAGES);
-		mmput(mm[i]);
+		test_mm_put(mm[i], pages[i]);
 	}
 }
 
@@ -885,7 +876,7 @@ static void arm_smmu_test_sva_asid_share(struct kunit *test)
 	u16 mm_asid;
 	int ret;
 
-	mm = test_mm_create(test, &addr, pages, TEST_NR_PAGES);
+	mm = test_mm_create(test, &addr, pages);
 	mm_asid = arm64_mm_context_get(mm);
 	arm64_mm_context_put(mm);
 	KUNIT_ASSERT_NE(test, mm_asid, 0);
@@ -893,8 +884,7 @@ static void arm_smmu_test_sva_asid_share(struct kunit *test)
 	/* Give the master's domain the mm's ASID */
 	ret = test_move_asid(m->parent, mm_asid);
 	if (ret) {
-		test_put_pages(pages, TEST_NR_PAGES);
-		mmput(mm);
+		test_mm_put(mm, pages);
 		kunit_skip(test, "ASID %u is used by the real SMMU", mm_asid);
 	}
 	test_reset_cmds(ctx);
@@ -929,8 +919,7 @@ static void arm_smmu_test_sva_asid_share(struct kunit *test)
 	test_remove(m, 1);
 	test_expect_cd_removed(test, ctx, m, 1, mm_asid);
 	test_sva_domain_free(sva);
-	test_put_pages(pages, TEST_NR_PAGES);
-	mmput(mm);
+	test_mm_put(mm, pages);
 }
 
 /*
@@ -1013,7 +1002,7 @@ static void arm_smmu_test_sva_walk(struct kunit *test)
 	u64 cd[4];
 	int i, k;
 
-	mm = test_mm_create(test, &addr, pages, TEST_NR_PAGES);
+	mm = test_mm_create(test, &addr, pages);
 	sva = test_sva_domain(test, mm);
 	KUNIT_ASSERT_EQ(test, test_set(sva, m, 1), 0);
 	for (k = 0; k < 4; k++)
@@ -1042,8 +1031,7 @@ static void arm_smmu_test_sva_walk(struct kunit *test)
 	kthread_unuse_mm(mm);
 
 	/* After release, EPD0 stops the walk */
-	test_put_pages(pages, TEST_NR_PAGES);
-	mmput(mm);
+	test_mm_put(mm, pages);
 	for (k = 0; k < 4; k++)
 		cd[k] = test_cd_word(m->parent, 1, k);
 	KUNIT_EXPECT_EQ(test, test_s1_walk(cd, addr), -EFAULT);
@@ -1204,10 +1192,7 @@ static void arm_smmu_test_sva_cd_2lvl(struct kunit *test)
 	ctx->smmu.ssid_bits = 12;
 	m->master.ssid_bits = 12;
 	arm_smmu_detach_dev(&m->master);
-	m->parent = to_smmu_domain(arm_smmu_domain_alloc(IOMMU_DOMAIN_UNMANAGED));
-	KUNIT_ASSERT_NOT_NULL(test, m->parent);
-	m->parent->domain.type = IOMMU_DOMAIN_UNMANAGED;
-	m->parent->domain.ops = arm_smmu_ops.default_domain_ops;
+	m->parent = to_smmu_domain(test_domain_alloc(test, IOMMU_DOMAIN_UNMANAGED));
 	arm_smmu_domain_free(&old->domain);
 	KUNIT_ASSERT_EQ(test, arm_smmu_attach_dev(&m->parent->domain, m->dev),
 			0);
@@ -1218,7 +1203,7 @@ static void arm_smmu_test_sva_cd_2lvl(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, cdcfg->l1_desc[1].l2ptr);
 	test_reset_cmds(ctx);
 
-	mm = test_mm_create(test, &addr, pages, TEST_NR_PAGES);
+	mm = test_mm_create(test, &addr, pages);
 	sva = test_sva_domain(test, mm);
 	KUNIT_ASSERT_EQ(test, test_set(sva, m, ssid), 0);
 
@@ -1246,8 +1231,7 @@ static void arm_smmu_test_sva_cd_2lvl(struct kunit *test)
 	test_remove(m, ssid);
 	test_expect_cd_removed(test, ctx, m, ssid, sva->sva_asid);
 	test_sva_domain_free(sva);
-	test_put_pages(pages, TEST_NR_PAGES);
-	mmput(mm);
+	test_mm_put(mm, pages);
 	ctx->smmu.features &= ~ARM_SMMU_FEAT_2_LVL_CDTAB;
 	ctx->smmu.ssid_bits = TEST_SSID_BITS;
 }

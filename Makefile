@@ -33,9 +33,10 @@ apply:
 config build:
 	$(SERIES) $@ --arch $(ARCH)
 
-# TESTS=collection:test runs one kselftest, KUNIT=glob selects KUnit suites.
+# TESTS=collection:test runs one kselftest, KUNIT=glob selects KUnit suites,
+# MODE=legacy boots the x86_64 guest with VT-d in legacy mode.
 boot:
-	TESTS="$(TESTS)" KUNIT="$(KUNIT)" $(SERIES) boot --arch $(ARCH)
+	TESTS="$(TESTS)" KUNIT="$(KUNIT)" SVA_MODE="$(MODE)" $(SERIES) boot --arch $(ARCH)
 
 # The series as git format-patch output, in build/series/.
 series:

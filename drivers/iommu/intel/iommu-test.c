@@ -1,0 +1,1129 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests of the VT-d PASID entries and invalidation descriptors.
+ *
+ * A fake IOMMU without MMIO: its invalidation queue records each descriptor
+ * (intel_iommu::test_qi_submit) along with a copy of the PASID entry a
+ * PASID-cache invalidation names, as the IOMMU would read it at that moment;
+ * its register file is a page of memory with an empty page request queue.
+ * Devices are PCI functions on a fake root bus whose configuration space
+ * answers the vendor ID and the PASID capability; their PASID tables are the
+ * driver's own. Process address spaces are real mms made with mm_alloc(),
+ * populated with vm_mmap() and GUP.
+ *
+ * The descriptors are decoded here with the field positions of the VT-d
+ * specification (6.5.2), not with the driver's macros.
+ *
+ * This file is included by iommu.c, whose static functions it calls.
+ */
+
+#include <kunit/test.h>
+#include <linux/kthread.h>
+#include <linux/mman.h>
+#include <linux/mmu_context.h>
+#include <linux/sched/signal.h>
+
+#define TEST_NR_DESCS		256
+#define TEST_NR_DEVS		3
+#define TEST_NR_PAGES		8
+#define TEST_MAMV		9	/* 2MiB: larger ranges flush the PASID */
+#define TEST_PASID_BITS		20
+#define TEST_PASID_CAP		0x100
+#define TEST_QDEP		8
+
+/* Descriptor types and granularities of the specification */
+#define T_IOTLB			0x2
+#define T_IWD			0x5
+#define T_PIOTLB		0x6
+#define T_PC			0x7
+#define T_DEVTLB		0x8
+
+struct test_desc {
+	u64			qw[4];
+	unsigned long		options;
+	bool			entry_valid;
+	struct pasid_entry	entry;	/* T_PC: the entry, for the device */
+};
+
+struct test_dev {
+	struct pci_dev		pdev;
+	struct dev_iommu	iommu;
+	struct device_domain_info info;
+};
+
+struct test_ctx {
+	struct intel_iommu	iommu;
+	struct pci_bus		bus;
+	struct pci_sysdata	sysdata;
+	struct test_dev		d[TEST_NR_DEVS];
+	void			*regs;
+	int			saved_sm;
+	u32			saved_max_id;
+	spinlock_t		rec_lock;	/* descriptors come from any context */
+	struct test_dev		*watch;		/* whose entry a T_PC copies */
+	unsigned int		nr_descs;
+	unsigned int		lost_descs;
+	struct test_desc	descs[TEST_NR_DESCS];
+};
+
+/* What a recorded descriptor must be; fields not used by @type are ignored */
+struct test_exp {
+	u8			type;
+	u8			gran;	/* T_PIOTLB: 2 PASID, 3 pages; T_IOTLB */
+	u16			did;	/* T_DEVTLB: the requester ID */
+	u32			pasid;
+	u64			addr;
+	u8			am;	/* T_DEVTLB: log2 pages, from the S bit */
+};
+
+static struct pasid_entry *test_entry(struct test_dev *td, u32 pasid)
+{
+	struct pasid_dir_entry *dir = td->info.pasid_table->table;
+	struct pasid_entry *entries;
+
+	entries = get_pasid_table_from_pde(&dir[pasid >> PASID_PDE_SHIFT]);
+	return entries ? &entries[pasid & PASID_PTE_MASK] : NULL;
+}
+
+static int test_qi_submit(struct intel_iommu *iommu, struct qi_desc *desc,
+			  unsigned int count, unsigned long options)
+{
+	struct test_ctx *ctx = container_of(iommu, struct test_ctx, iommu);
+	unsigned long flags;
+	unsigned int i;
+
+	spin_lock_irqsave(&ctx->rec_lock, flags);
+	for (i = 0; i < count; i++) {
+		struct test_desc *t;
+		struct pasid_entry *pte;
+
+		if (ctx->nr_descs == TEST_NR_DESCS) {
+			ctx->lost_descs++;
+			continue;
+		}
+		t = &ctx->descs[ctx->nr_descs++];
+		t->qw[0] = desc[i].qw0;
+		t->qw[1] = desc[i].qw1;
+		t->qw[2] = desc[i].qw2;
+		t->qw[3] = desc[i].qw3;
+		t->options = options;
+		t->entry_valid = false;
+		if ((desc[i].qw0 & 0xf) != T_PC || !ctx->watch)
+			continue;
+		pte = test_entry(ctx->watch, (desc[i].qw0 >> 32) & 0xfffff);
+		if (pte) {
+			t->entry = *pte;
+			t->entry_valid = true;
+		}
+	}
+	spin_unlock_irqrestore(&ctx->rec_lock, flags);
+	return 0;
+}
+
+static void test_clear(struct test_ctx *ctx)
+{
+	ctx->nr_descs = 0;
+}
+
+/* Check the descriptors recorded since test_clear() against @exp */
+static void test_expect_descs(struct kunit *test, struct test_ctx *ctx,
+			      const struct test_exp *exp, unsigned int nr)
+{
+	unsigned int i;
+
+	KUNIT_EXPECT_EQ(test, ctx->lost_descs, 0);
+	KUNIT_EXPECT_EQ(test, ctx->nr_descs, nr);
+	for (i = 0; i < min(nr, ctx->nr_descs); i++) {
+		const u64 *qw = ctx->descs[i].qw;
+		const struct test_exp *e = &exp[i];
+
+		KUNIT_EXPECT_EQ_MSG(test, qw[0] & 0xf, e->type, "desc %u", i);
+		switch (e->type) {
+		case T_PC:
+			/* PASID-selective, within the domain */
+			KUNIT_EXPECT_EQ_MSG(test, (qw[0] >> 4) & 3, 1, "desc %u", i);
+			KUNIT_EXPECT_EQ_MSG(test, (qw[0] >> 16) & 0xffff, e->did,
+					    "desc %u", i);
+			KUNIT_EXPECT_EQ_MSG(test, (qw[0] >> 32) & 0xfffff, e->pasid,
+					    "desc %u", i);
+			break;
+		case T_PIOTLB:
+			KUNIT_EXPECT_EQ_MSG(test, (qw[0] >> 4) & 3, e->gran, "desc %u", i);
+			KUNIT_EXPECT_EQ_MSG(test, (qw[0] >> 16) & 0xffff, e->did,
+					    "desc %u", i);
+			KUNIT_EXPECT_EQ_MSG(test, (qw[0] >> 32) & 0xfffff, e->pasid,
+					    "desc %u", i);
+			if (e->gran != 3)
+				break;
+			KUNIT_EXPECT_EQ_MSG(test, qw[1] & ~0xfffULL, e->addr, "desc %u", i);
+			KUNIT_EXPECT_EQ_MSG(test, qw[1] & 0x3f, e->am, "desc %u", i);
+			/* IH clear: paging-structure caches go too */
+			KUNIT_EXPECT_EQ_MSG(test, (qw[1] >> 6) & 1, 0, "desc %u", i);
+			break;
+		case T_IOTLB:
+			KUNIT_EXPECT_EQ_MSG(test, (qw[0] >> 4) & 3, e->gran, "desc %u", i);
+			KUNIT_EXPECT_EQ_MSG(test, (qw[0] >> 16) & 0xffff, e->did,
+					    "desc %u", i);
+			if (e->gran != 3)
+				break;
+			KUNIT_EXPECT_EQ_MSG(test, qw[1] & ~0xfffULL, e->addr, "desc %u", i);
+			KUNIT_EXPECT_EQ_MSG(test, qw[1] & 0x3f, e->am, "desc %u", i);
+			break;
+		case T_DEVTLB: {
+			u64 a = qw[1] & ~0xfffULL;
+			unsigned int am = 0;
+
+			KUNIT_EXPECT_EQ_MSG(test, (qw[0] >> 16) & 0xffff, e->did,
+					    "desc %u", i);
+			KUNIT_EXPECT_EQ_MSG(test, (qw[0] >> 32) & 0xfffff, e->pasid,
+					    "desc %u", i);
+			KUNIT_EXPECT_EQ_MSG(test, (qw[0] >> 4) & 0x1f, TEST_QDEP,
+					    "desc %u", i);
+			/* S set: the lowest clear address bit gives the size */
+			if (qw[1] & BIT_ULL(11)) {
+				am = __ffs64(~(a >> VTD_PAGE_SHIFT)) + 1;
+				if (am < 64 - VTD_PAGE_SHIFT)
+					a &= ~((1ULL << (am + VTD_PAGE_SHIFT)) - 1);
+				else
+					a = 0;
+			}
+			KUNIT_EXPECT_EQ_MSG(test, am, e->am, "desc %u", i);
+			KUNIT_EXPECT_EQ_MSG(test, a, e->addr, "desc %u", i);
+			break;
+		}
+		case T_IWD:
+			/* Fence, and the PRQ drain asked in the options */
+			KUNIT_EXPECT_TRUE_MSG(test, qw[0] & BIT_ULL(6), "desc %u", i);
+			KUNIT_EXPECT_EQ_MSG(test, ctx->descs[i].options,
+					    QI_OPT_WAIT_DRAIN, "desc %u", i);
+			break;
+		}
+	}
+}
+
+/* Configuration space: vendor ID and a PASID capability, nothing else */
+static int test_pci_read(struct pci_bus *bus, unsigned int devfn, int where,
+			 int size, u32 *val)
+{
+	*val = 0;
+	if (where == PCI_VENDOR_ID)
+		*val = size == 4 ? 0x00018086 : 0x8086;
+	else if (where == TEST_PASID_CAP + PCI_PASID_CAP)
+		*val = TEST_PASID_BITS << 8;
+	return PCIBIOS_SUCCESSFUL;
+}
+
+static int test_pci_write(struct pci_bus *bus, unsigned int devfn, int where,
+			  int size, u32 val)
+{
+	return PCIBIOS_SUCCESSFUL;
+}
+
+static struct pci_ops test_pci_ops = {
+	.read = test_pci_read,
+	.write = test_pci_write,
+};
+
+/*
+ * Device 0 has ATS and PRI, device 1 has neither, device 2 has the PASID
+ * capability disabled.
+ */
+static void test_dev_init(struct kunit *test, struct test_ctx *ctx, int i)
+{
+	struct test_dev *td = &ctx->d[i];
+	struct device_domain_info *info = &td->info;
+	struct pci_dev *pdev = &td->pdev;
+
+	pdev->bus = &ctx->bus;
+	pdev->devfn = PCI_DEVFN(i + 1, 0);
+	pdev->vendor = PCI_VENDOR_ID_INTEL;
+	pdev->device = 0x0001;
+	pdev->pasid_cap = TEST_PASID_CAP;
+	pdev->error_state = pci_channel_io_normal;
+	pdev->dev.bus = &pci_bus_type;
+	pdev->dev.iommu = &td->iommu;
+	mutex_init(&td->iommu.lock);
+	td->iommu.iommu_dev = &ctx->iommu.iommu;
+	td->iommu.priv = info;
+	td->iommu.max_pasids = 1U << TEST_PASID_BITS;
+
+	info->bus = 0;
+	info->devfn = pdev->devfn;
+	info->segment = 0;
+	info->dev = &pdev->dev;
+	info->iommu = &ctx->iommu;
+	info->pasid_supported = 1;
+	info->pasid_enabled = i != 2;
+	if (i == 0) {
+		info->ats_supported = 1;
+		info->ats_enabled = 1;
+		info->ats_qdep = TEST_QDEP;
+		info->pri_supported = 1;
+		info->pri_enabled = 1;
+	}
+	xa_init(&info->pasids);
+	KUNIT_ASSERT_EQ(test, intel_pasid_alloc_table(&pdev->dev), 0);
+	KUNIT_ASSERT_EQ(test, info->pasid_table->max_pasid,
+			1U << TEST_PASID_BITS);
+}
+
+static int intel_iommu_test_init(struct kunit *test)
+{
+	struct intel_iommu *iommu;
+	struct test_ctx *ctx;
+	int i;
+
+	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	if (!ctx)
+		return -ENOMEM;
+	test->priv = ctx;
+	spin_lock_init(&ctx->rec_lock);
+	ctx->saved_sm = intel_iommu_sm;
+	ctx->saved_max_id = intel_pasid_max_id;
+	intel_iommu_sm = 1;
+	intel_pasid_max_id = 1U << TEST_PASID_BITS;
+
+	iommu = &ctx->iommu;
+	snprintf(iommu->name, sizeof(iommu->name), "dmar-test");
+	/* Beyond the real units: its domains' iommu_array slot is its own */
+	iommu->seq_id = DMAR_UNITS_SUPPORTED - 1;
+	iommu->node = NUMA_NO_NODE;
+	/* 256 domain IDs, 4-level second level, PSI with MAMV, no RWBF */
+	iommu->cap = 2 | (4ULL << 8) | (47ULL << 16) | BIT_ULL(39) |
+		     ((u64)TEST_MAMV << 48) | BIT_ULL(56) | BIT_ULL(60);
+	/*
+	 * Coherent, device TLB, snoop control, PRS, SRS, 20-bit PASIDs,
+	 * PASID, DIT, PDS, scalable mode, both levels, SMPWC.
+	 */
+	iommu->ecap = BIT_ULL(0) | BIT_ULL(1) | BIT_ULL(2) | BIT_ULL(7) |
+		      BIT_ULL(29) | BIT_ULL(31) | (19ULL << 35) | BIT_ULL(40) |
+		      BIT_ULL(41) | BIT_ULL(42) | BIT_ULL(43) | BIT_ULL(46) |
+		      BIT_ULL(47) | BIT_ULL(48);
+	iommu->gcmd = DMA_GCMD_TE;
+	iommu->agaw = iommu_calculate_agaw(iommu);
+	iommu->msagaw = iommu->agaw;
+	iommu->flags = VTD_FLAG_SVM_CAPABLE;
+	raw_spin_lock_init(&iommu->register_lock);
+	iommu->flush.flush_context = qi_flush_context;
+	iommu->flush.flush_iotlb = qi_flush_iotlb;
+	iommu->test_qi_submit = test_qi_submit;
+	iommu->iommu.ops = &intel_iommu_ops;
+	iommu->iommu.max_pasids = 1U << TEST_PASID_BITS;
+	if (iommu_init_domains(iommu))
+		return -ENOMEM;
+
+	/* Registers in memory: the page request queue is empty */
+	ctx->regs = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+	iommu->prq = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+	if (!ctx->regs || !iommu->prq)
+		return -ENOMEM;
+	iommu->reg = (void __iomem __force *)ctx->regs;
+	init_completion(&iommu->prq_complete);
+
+	ctx->bus.ops = &test_pci_ops;
+	ctx->bus.sysdata = &ctx->sysdata;
+	for (i = 0; i < TEST_NR_DEVS; i++)
+		test_dev_init(test, ctx, i);
+	ctx->watch = &ctx->d[0];
+	return 0;
+}
+
+static void intel_iommu_test_exit(struct kunit *test)
+{
+	struct test_ctx *ctx = test->priv;
+	int i;
+
+	for (i = 0; i < TEST_NR_DEVS; i++) {
+		KUNIT_EXPECT_TRUE(test, xa_empty(&ctx->d[i].info.pasids));
+		intel_pasid_free_table(&ctx->d[i].pdev.dev);
+	}
+	/* The domain IDs 0 and FLPT_DEFAULT_DID only: none leaked */
+	KUNIT_EXPECT_EQ(test, bitmap_weight(ctx->iommu.domain_ids,
+					    cap_ndoms(ctx->iommu.cap)), 2);
+	bitmap_free(ctx->iommu.domain_ids);
+	/* SVA domains go in free_notifier() */
+	mmu_notifier_synchronize();
+	intel_iommu_sm = ctx->saved_sm;
+	intel_pasid_max_id = ctx->saved_max_id;
+}
+
+/* A process address space with TEST_NR_PAGES anonymous pages, all present */
+static struct mm_struct *test_mm_create(struct kunit *test,
+					unsigned long *addr,
+					struct page **pages)
+{
+	const int nr = TEST_NR_PAGES;
+	struct mm_struct *mm;
+	long got;
+
+	mm = mm_alloc();
+	KUNIT_ASSERT_NOT_NULL(test, mm);
+	arch_pick_mmap_layout(mm, &current->signal->rlim[RLIMIT_STACK]);
+
+	kthread_use_mm(mm);
+	*addr = vm_mmap(NULL, 0, nr * PAGE_SIZE, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS, 0);
+	kthread_unuse_mm(mm);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(*addr));
+
+	mmap_read_lock(mm);
+	got = get_user_pages_remote(mm, *addr, nr, FOLL_WRITE, pages, NULL,
+				    NULL);
+	mmap_read_unlock(mm);
+	KUNIT_ASSERT_EQ(test, got, nr);
+	return mm;
+}
+
+/* Undo test_mm_create(): the last user of the mm goes (release() runs) */
+static void test_mm_put(struct mm_struct *mm, struct page **pages)
+{
+	int i;
+
+	for (i = 0; i < TEST_NR_PAGES; i++)
+		put_page(pages[i]);
+	mmput(mm);
+}
+
+/* An SVA domain as the core makes it */
+static struct dmar_domain *test_sva_domain(struct kunit *test,
+					   struct mm_struct *mm)
+{
+	struct iommu_domain *domain;
+
+	domain = intel_iommu_domain_alloc(IOMMU_DOMAIN_SVA);
+	KUNIT_ASSERT_NOT_NULL(test, domain);
+	domain->type = IOMMU_DOMAIN_SVA;
+	mmgrab(mm);
+	domain->mm = mm;
+	return to_dmar_domain(domain);
+}
+
+static void test_sva_domain_free(struct dmar_domain *domain)
+{
+	struct mm_struct *mm = domain->domain.mm;
+
+	domain->domain.ops->free(&domain->domain);
+	mmdrop(mm);
+}
+
+static struct dmar_domain *test_paging_domain(struct kunit *test,
+					      bool first_level)
+{
+	struct iommu_domain *domain;
+	struct dmar_domain *dmar_domain;
+
+	domain = intel_iommu_domain_alloc(IOMMU_DOMAIN_UNMANAGED);
+	KUNIT_ASSERT_NOT_NULL(test, domain);
+	domain->type = IOMMU_DOMAIN_UNMANAGED;
+	domain->ops = intel_iommu_ops.default_domain_ops;
+	dmar_domain = to_dmar_domain(domain);
+	/* Not from the machine's IOMMUs: the fake one has both levels */
+	if (first_level)
+		dmar_domain->flags |= DOMAIN_FLAG_USE_FIRST_LEVEL;
+	else
+		dmar_domain->flags &= ~DOMAIN_FLAG_USE_FIRST_LEVEL;
+	return dmar_domain;
+}
+
+static int test_set(struct dmar_domain *domain, struct test_dev *td,
+		    ioasid_t pasid)
+{
+	return domain->domain.ops->set_dev_pasid(&domain->domain,
+						 &td->pdev.dev, pasid);
+}
+
+static void test_remove(struct test_dev *td, ioasid_t pasid)
+{
+	intel_iommu_remove_dev_pasid(&td->pdev.dev, pasid);
+}
+
+static u16 test_did(struct test_ctx *ctx, struct dmar_domain *domain)
+{
+	return domain_id_iommu(domain, &ctx->iommu);
+}
+
+static u16 test_sid(struct test_dev *td)
+{
+	return PCI_DEVID(td->info.bus, td->info.devfn);
+}
+
+static void test_expect_free_entry(struct kunit *test, struct test_dev *td,
+				   u32 pasid)
+{
+	struct pasid_entry *pte = test_entry(td, pasid);
+	int i;
+
+	if (!pte)
+		return;
+	/* Only FPD may remain, after release() */
+	KUNIT_EXPECT_EQ(test, pte->val[0] & ~BIT_ULL(1), 0);
+	for (i = 1; i < 8; i++)
+		KUNIT_EXPECT_EQ_MSG(test, pte->val[i], 0, "qword %d", i);
+}
+
+/* Every field of a user first-level entry over @mm */
+static void test_expect_sva_entry(struct kunit *test, struct test_ctx *ctx,
+				  const struct pasid_entry *pte,
+				  struct mm_struct *mm, u16 did)
+{
+	int i;
+
+	KUNIT_EXPECT_EQ(test, pte->val[0] & 1, 1);			/* P */
+	KUNIT_EXPECT_EQ(test, (pte->val[0] >> 1) & 1, 0);		/* FPD */
+	KUNIT_EXPECT_EQ(test, (pte->val[0] >> 2) & 7, ctx->iommu.agaw);	/* AW */
+	KUNIT_EXPECT_EQ(test, (pte->val[0] >> 6) & 7, 1);		/* PGTT: FL */
+	KUNIT_EXPECT_EQ(test, pte->val[0] & VTD_PAGE_MASK, 0);	/* SLPTPTR */
+	KUNIT_EXPECT_EQ(test, pte->val[1] & 0xffff, did);		/* DID */
+	KUNIT_EXPECT_EQ(test, (pte->val[1] >> 23) & 1, 1);		/* PWSNP */
+	KUNIT_EXPECT_EQ(test, (pte->val[1] >> 24) & 1, 0);		/* PGSNP */
+	KUNIT_EXPECT_EQ(test, pte->val[2] & 1, 0);			/* SRE */
+	KUNIT_EXPECT_EQ(test, (pte->val[2] >> 2) & 3,
+			pgtable_l5_enabled() ? 1 : 0);			/* FLPM */
+	KUNIT_EXPECT_EQ(test, (pte->val[2] >> 4) & 1, 0);		/* WPE */
+	KUNIT_EXPECT_EQ(test, (pte->val[2] >> 5) & 1, 1);		/* NXE */
+	KUNIT_EXPECT_EQ(test, pte->val[2] & VTD_PAGE_MASK,
+			(u64)__pa(mm->pgd));				/* FLPTPTR */
+	for (i = 3; i < 8; i++)
+		KUNIT_EXPECT_EQ_MSG(test, pte->val[i], 0, "qword %d", i);
+}
+
+/* Teardown of a present entry: PC, then the IOTLB, then the device TLB */
+static unsigned int test_exp_teardown(struct test_exp *e, u16 did, u32 pasid,
+				      struct test_dev *td, bool first_level)
+{
+	unsigned int n = 0;
+
+	e[n++] = (struct test_exp){ .type = T_PC, .did = did, .pasid = pasid };
+	if (first_level)
+		e[n++] = (struct test_exp){ .type = T_PIOTLB, .gran = 2,
+					    .did = did, .pasid = pasid };
+	else
+		e[n++] = (struct test_exp){ .type = T_IOTLB, .gran = 2,
+					    .did = did };
+	if (td->info.ats_enabled)
+		e[n++] = (struct test_exp){ .type = T_DEVTLB, .did = test_sid(td),
+					    .pasid = pasid, .addr = 0,
+					    .am = 64 - VTD_PAGE_SHIFT };
+	return n;
+}
+
+/* The drain of remove_dev_pasid(), for a device with PRI */
+static unsigned int test_exp_drain(struct test_exp *e, u16 did, u32 pasid,
+				   struct test_dev *td)
+{
+	unsigned int n = 0;
+
+	if (!td->info.pri_enabled)
+		return 0;
+	e[n++] = (struct test_exp){ .type = T_IWD };
+	e[n++] = (struct test_exp){ .type = T_PIOTLB, .gran = 2, .did = did,
+				    .pasid = pasid };
+	e[n++] = (struct test_exp){ .type = T_DEVTLB, .did = test_sid(td),
+				    .pasid = pasid };
+	return n;
+}
+
+/*
+ * An SVA domain at a PASID: the entry, nothing sent to write it (no caching
+ * mode: a non-present entry is not cached), and the teardown sequence, with
+ * the entry cleared before the PASID cache is invalidated.
+ */
+static void intel_iommu_test_sva_entry(struct kunit *test)
+{
+	struct test_ctx *ctx = test->priv;
+	struct page *pages[TEST_NR_PAGES];
+	struct test_dev *td = &ctx->d[0];
+	struct dmar_domain *domain;
+	struct test_exp exp[8];
+	struct mm_struct *mm;
+	const u32 pasid = 0x1234;
+	unsigned long addr;
+	unsigned int n;
+	u16 did;
+
+	mm = test_mm_create(test, &addr, pages);
+	domain = test_sva_domain(test, mm);
+
+	test_clear(ctx);
+	KUNIT_ASSERT_EQ(test, test_set(domain, td, pasid), 0);
+	did = test_did(ctx, domain);
+	KUNIT_EXPECT_GT(test, did, FLPT_DEFAULT_DID);
+	KUNIT_EXPECT_EQ(test, ctx->nr_descs, 0);
+	test_expect_sva_entry(test, ctx, test_entry(td, pasid), mm, did);
+	KUNIT_EXPECT_PTR_EQ(test, xa_load(&td->info.pasids, pasid),
+			    list_first_entry(&domain->dev_pasids,
+					     struct dev_pasid_info, link_domain));
+	KUNIT_EXPECT_TRUE(test, domain->has_iotlb_device);
+
+	test_clear(ctx);
+	test_remove(td, pasid);
+	n = test_exp_teardown(exp, did, pasid, td, true);
+	n += test_exp_drain(exp + n, did, pasid, td);
+	test_expect_descs(test, ctx, exp, n);
+	/* The IOMMU reads the entry after it was cleared */
+	KUNIT_EXPECT_TRUE(test, ctx->descs[0].entry_valid);
+	KUNIT_EXPECT_EQ(test, ctx->descs[0].entry.val[0] & 1, 0);
+	test_expect_free_entry(test, td, pasid);
+	KUNIT_EXPECT_TRUE(test, list_empty(&domain->dev_pasids));
+	KUNIT_EXPECT_FALSE(test, test_bit(did, ctx->iommu.domain_ids));
+
+	test_sva_domain_free(domain);
+	test_mm_put(mm, pages);
+}
+
+/*
+ * In caching mode (a virtual IOMMU), making an entry present needs a
+ * PASID-cache and an IOTLB invalidation, sent once the entry is complete;
+ * device TLBs are the host's business.
+ */
+static void intel_iommu_test_sva_caching_mode(struct kunit *test)
+{
+	struct test_ctx *ctx = test->priv;
+	struct page *pages[TEST_NR_PAGES];
+	struct test_dev *td = &ctx->d[0];
+	struct dmar_domain *domain;
+	struct test_exp exp[8];
+	struct mm_struct *mm;
+	const u32 pasid = 77;
+	unsigned long addr;
+	unsigned int n;
+	u16 did;
+
+	ctx->iommu.cap |= BIT_ULL(7);
+	mm = test_mm_create(test, &addr, pages);
+	domain = test_sva_domain(test, mm);
+
+	test_clear(ctx);
+	KUNIT_ASSERT_EQ(test, test_set(domain, td, pasid), 0);
+	did = test_did(ctx, domain);
+	exp[0] = (struct test_exp){ .type = T_PC, .did = did, .pasid = pasid };
+	exp[1] = (struct test_exp){ .type = T_PIOTLB, .gran = 2, .did = did,
+				    .pasid = pasid };
+	test_expect_descs(test, ctx, exp, 2);
+	KUNIT_EXPECT_TRUE(test, ctx->descs[0].entry_valid);
+	test_expect_sva_entry(test, ctx, &ctx->descs[0].entry, mm, did);
+
+	test_clear(ctx);
+	test_remove(td, pasid);
+	n = 0;
+	exp[n++] = (struct test_exp){ .type = T_PC, .did = did, .pasid = pasid };
+	exp[n++] = (struct test_exp){ .type = T_PIOTLB, .gran = 2, .did = did,
+				      .pasid = pasid };
+	n += test_exp_drain(exp + n, did, pasid, td);
+	test_expect_descs(test, ctx, exp, n);
+	test_expect_free_entry(test, td, pasid);
+
+	test_sva_domain_free(domain);
+	test_mm_put(mm, pages);
+}
+
+static void test_invalidate(struct dmar_domain *domain, unsigned long start,
+			    unsigned long end)
+{
+	domain->notifier.ops->invalidate_range(&domain->notifier,
+					       domain->domain.mm, start, end);
+}
+
+/*
+ * The mm notifier of a domain attached to two devices at one PASID: one
+ * PASID-based IOTLB invalidation (the PSI mask of the smallest aligned block
+ * holding the range, or the whole PASID past MAMV), then the device TLB of
+ * the device with ATS only.
+ */
+static void intel_iommu_test_sva_invalidate(struct kunit *test)
+{
+	struct test_ctx *ctx = test->priv;
+	struct page *pages[TEST_NR_PAGES];
+	struct dmar_domain *domain;
+	struct test_exp exp[4];
+	struct mm_struct *mm;
+	const u32 pasid = 5;
+	unsigned long addr;
+	unsigned int i;
+	u16 did, sid;
+	u64 base;
+
+	mm = test_mm_create(test, &addr, pages);
+	domain = test_sva_domain(test, mm);
+	KUNIT_ASSERT_EQ(test, test_set(domain, &ctx->d[0], pasid), 0);
+	KUNIT_ASSERT_EQ(test, test_set(domain, &ctx->d[1], pasid), 0);
+	did = test_did(ctx, domain);
+	sid = test_sid(&ctx->d[0]);
+	test_expect_sva_entry(test, ctx, test_entry(&ctx->d[1], pasid), mm,
+			      did);
+
+	/* One page */
+	test_clear(ctx);
+	test_invalidate(domain, addr, addr + PAGE_SIZE);
+	exp[0] = (struct test_exp){ .type = T_PIOTLB, .gran = 3, .did = did,
+				    .pasid = pasid, .addr = addr, .am = 0 };
+	exp[1] = (struct test_exp){ .type = T_DEVTLB, .did = sid,
+				    .pasid = pasid, .addr = addr, .am = 0 };
+	test_expect_descs(test, ctx, exp, 2);
+
+	/* Pages 1 and 2 of a 4-page aligned block: the block */
+	base = 0x40000000;
+	test_clear(ctx);
+	test_invalidate(domain, base + PAGE_SIZE, base + 3 * PAGE_SIZE);
+	exp[0] = (struct test_exp){ .type = T_PIOTLB, .gran = 3, .did = did,
+				    .pasid = pasid, .addr = base, .am = 2 };
+	exp[1] = (struct test_exp){ .type = T_DEVTLB, .did = sid,
+				    .pasid = pasid, .addr = base, .am = 2 };
+	test_expect_descs(test, ctx, exp, 2);
+
+	/* Two pages across a 2MiB boundary: the 4MiB block holding them */
+	test_clear(ctx);
+	test_invalidate(domain, base + SZ_2M - PAGE_SIZE, base + SZ_2M + PAGE_SIZE);
+	/* Its mask, 10, is beyond MAMV: the whole PASID */
+	exp[0] = (struct test_exp){ .type = T_PIOTLB, .gran = 2, .did = did,
+				    .pasid = pasid };
+	exp[1] = (struct test_exp){ .type = T_DEVTLB, .did = sid,
+				    .pasid = pasid, .addr = 0,
+				    .am = 64 - VTD_PAGE_SHIFT };
+	test_expect_descs(test, ctx, exp, 2);
+
+	/* Exactly MAMV: still by address */
+	test_clear(ctx);
+	test_invalidate(domain, base, base + SZ_2M);
+	exp[0] = (struct test_exp){ .type = T_PIOTLB, .gran = 3, .did = did,
+				    .pasid = pasid, .addr = base,
+				    .am = TEST_MAMV };
+	exp[1] = (struct test_exp){ .type = T_DEVTLB, .did = sid,
+				    .pasid = pasid, .addr = base,
+				    .am = TEST_MAMV };
+	test_expect_descs(test, ctx, exp, 2);
+
+	/* The whole address space */
+	test_clear(ctx);
+	test_invalidate(domain, 0, ULONG_MAX);
+	exp[0] = (struct test_exp){ .type = T_PIOTLB, .gran = 2, .did = did,
+				    .pasid = pasid };
+	exp[1] = (struct test_exp){ .type = T_DEVTLB, .did = sid,
+				    .pasid = pasid, .addr = 0,
+				    .am = 64 - VTD_PAGE_SHIFT };
+	test_expect_descs(test, ctx, exp, 2);
+
+	/*
+	 * A real munmap() of one page reaches the notifier, once for the
+	 * pages and maybe again as the TLB is flushed: each time one IOTLB
+	 * and one device-TLB invalidation of a block holding the page.
+	 */
+	test_clear(ctx);
+	kthread_use_mm(mm);
+	KUNIT_EXPECT_EQ(test, vm_munmap(addr + 3 * PAGE_SIZE, PAGE_SIZE), 0);
+	kthread_unuse_mm(mm);
+	KUNIT_EXPECT_GE(test, ctx->nr_descs, 2);
+	KUNIT_EXPECT_EQ(test, ctx->nr_descs % 2, 0);
+	for (i = 0; i + 1 < ctx->nr_descs; i += 2) {
+		const u64 *qw = ctx->descs[i].qw;
+		u64 size = 1ULL << (VTD_PAGE_SHIFT + (qw[1] & 0x3f));
+		u64 start = qw[1] & VTD_PAGE_MASK;
+
+		KUNIT_EXPECT_EQ(test, qw[0] & 0xf, T_PIOTLB);
+		KUNIT_EXPECT_EQ(test, (qw[0] >> 16) & 0xffff, did);
+		KUNIT_EXPECT_EQ(test, (qw[0] >> 32) & 0xfffff, pasid);
+		KUNIT_EXPECT_EQ(test, (qw[0] >> 4) & 3, 3);
+		KUNIT_EXPECT_LE(test, start, addr + 3 * PAGE_SIZE);
+		KUNIT_EXPECT_GT(test, start + size, addr + 3 * PAGE_SIZE);
+		KUNIT_EXPECT_EQ(test, ctx->descs[i + 1].qw[0] & 0xf, T_DEVTLB);
+	}
+
+	/* Device 0 goes: device 1 keeps the domain and its ID */
+	test_remove(&ctx->d[0], pasid);
+	KUNIT_EXPECT_FALSE(test, domain->has_iotlb_device);
+	KUNIT_EXPECT_EQ(test, test_did(ctx, domain), did);
+	test_clear(ctx);
+	test_invalidate(domain, addr, addr + PAGE_SIZE);
+	exp[0] = (struct test_exp){ .type = T_PIOTLB, .gran = 3, .did = did,
+				    .pasid = pasid, .addr = addr, .am = 0 };
+	test_expect_descs(test, ctx, exp, 1);
+
+	test_remove(&ctx->d[1], pasid);
+	test_clear(ctx);
+	test_invalidate(domain, addr, addr + PAGE_SIZE);
+	test_expect_descs(test, ctx, exp, 0);
+
+	test_sva_domain_free(domain);
+	test_mm_put(mm, pages);
+}
+
+/*
+ * The process exits while bound: release() tears the entries down with
+ * faults not reported, before the page tables go; the later unbind finds
+ * nothing to clear and only drains.
+ */
+static void intel_iommu_test_sva_release(struct kunit *test)
+{
+	struct test_ctx *ctx = test->priv;
+	struct page *pages[TEST_NR_PAGES];
+	struct test_dev *td = &ctx->d[0];
+	struct dmar_domain *domain;
+	struct test_exp exp[8];
+	struct mm_struct *mm;
+	const u32 pasid = 9;
+	unsigned long addr;
+	struct pasid_entry *pte;
+	unsigned int n;
+	u16 did;
+
+	mm = test_mm_create(test, &addr, pages);
+	domain = test_sva_domain(test, mm);
+	KUNIT_ASSERT_EQ(test, test_set(domain, td, pasid), 0);
+	did = test_did(ctx, domain);
+
+	test_clear(ctx);
+	test_mm_put(mm, pages);
+	n = test_exp_teardown(exp, did, pasid, td, true);
+	test_expect_descs(test, ctx, exp, n);
+	pte = test_entry(td, pasid);
+	KUNIT_EXPECT_EQ(test, pte->val[0] & 1, 0);
+	KUNIT_EXPECT_EQ(test, (pte->val[0] >> 1) & 1, 1);	/* FPD */
+
+	/* Nobody can attach the domain of an exited mm */
+	KUNIT_EXPECT_EQ(test, test_set(domain, &ctx->d[1], pasid), -ESRCH);
+
+	test_clear(ctx);
+	test_remove(td, pasid);
+	n = test_exp_drain(exp, did, pasid, td);
+	test_expect_descs(test, ctx, exp, n);
+	test_expect_free_entry(test, td, pasid);
+	test_sva_domain_free(domain);
+}
+
+/*
+ * One device, two PASIDs: an SVA domain and a second-level paging domain.
+ * Each invalidation reaches its own PASID only.
+ */
+static void intel_iommu_test_two_pasids(struct kunit *test)
+{
+	struct test_ctx *ctx = test->priv;
+	struct page *pages[TEST_NR_PAGES];
+	struct test_dev *td = &ctx->d[0];
+	struct dmar_domain *sva, *paging;
+	struct test_exp exp[8];
+	struct pasid_entry *pte;
+	struct mm_struct *mm;
+	const u32 p1 = 3, p2 = 1000;
+	unsigned long addr;
+	u16 did1, did2;
+	unsigned int n;
+
+	mm = test_mm_create(test, &addr, pages);
+	sva = test_sva_domain(test, mm);
+	paging = test_paging_domain(test, false);
+	KUNIT_ASSERT_EQ(test, test_set(sva, td, p1), 0);
+	KUNIT_ASSERT_EQ(test, test_set(paging, td, p2), 0);
+	did1 = test_did(ctx, sva);
+	did2 = test_did(ctx, paging);
+	KUNIT_EXPECT_NE(test, did1, did2);
+
+	/* The second-level entry */
+	pte = test_entry(td, p2);
+	KUNIT_EXPECT_EQ(test, pte->val[0] & 1, 1);
+	KUNIT_EXPECT_EQ(test, (pte->val[0] >> 6) & 7, 2);	/* PGTT: SL */
+	KUNIT_EXPECT_EQ(test, pte->val[0] & VTD_PAGE_MASK,
+			(u64)virt_to_phys(paging->pgd));
+	KUNIT_EXPECT_EQ(test, (pte->val[0] >> 2) & 7, ctx->iommu.agaw);
+	KUNIT_EXPECT_EQ(test, pte->val[1] & 0xffff, did2);
+	KUNIT_EXPECT_EQ(test, (pte->val[1] >> 23) & 1, 1);	/* PWSNP */
+	/* SRE only: requests with PASID may be supervisor ones */
+	KUNIT_EXPECT_EQ(test, pte->val[2], 1);
+
+	test_clear(ctx);
+	test_invalidate(sva, addr, addr + PAGE_SIZE);
+	exp[0] = (struct test_exp){ .type = T_PIOTLB, .gran = 3, .did = did1,
+				    .pasid = p1, .addr = addr };
+	exp[1] = (struct test_exp){ .type = T_DEVTLB, .did = test_sid(td),
+				    .pasid = p1, .addr = addr };
+	test_expect_descs(test, ctx, exp, 2);
+
+	/* An unmap in the paging domain: PSI by domain ID, device TLB at p2 */
+	test_clear(ctx);
+	iommu_flush_iotlb_psi(&ctx->iommu, paging, 0x10, 1, 0, 0);
+	exp[0] = (struct test_exp){ .type = T_IOTLB, .gran = 3, .did = did2,
+				    .addr = 0x10000, .am = 0 };
+	exp[1] = (struct test_exp){ .type = T_DEVTLB, .did = test_sid(td),
+				    .pasid = p2, .addr = 0x10000 };
+	test_expect_descs(test, ctx, exp, 2);
+
+	/* The domain without PASID cannot change under them */
+	KUNIT_EXPECT_EQ(test, intel_iommu_attach_device(&paging->domain,
+							&td->pdev.dev), -EBUSY);
+
+	test_clear(ctx);
+	test_remove(td, p2);
+	n = test_exp_teardown(exp, did2, p2, td, false);
+	n += test_exp_drain(exp + n, did2, p2, td);
+	test_expect_descs(test, ctx, exp, n);
+	test_expect_free_entry(test, td, p2);
+	/* p1 is untouched */
+	test_expect_sva_entry(test, ctx, test_entry(td, p1), mm, did1);
+
+	test_remove(td, p1);
+	intel_iommu_domain_free(&paging->domain);
+	test_sva_domain_free(sva);
+	test_mm_put(mm, pages);
+}
+
+/*
+ * A first-level paging domain at a PASID: an entry with supervisor
+ * requests over the domain's page table; its IOTLB invalidations go to
+ * PASID_RID2PASID and to each PASID it is attached at.
+ */
+static void intel_iommu_test_paging_first_level(struct kunit *test)
+{
+	struct test_ctx *ctx = test->priv;
+	struct test_dev *td = &ctx->d[1];
+	struct dmar_domain *paging;
+	struct test_exp exp[4];
+	struct pasid_entry *pte;
+	const u32 pasid = 42;
+	u16 did;
+
+	paging = test_paging_domain(test, true);
+	KUNIT_ASSERT_EQ(test, test_set(paging, td, pasid), 0);
+	did = test_did(ctx, paging);
+	pte = test_entry(td, pasid);
+	KUNIT_EXPECT_EQ(test, pte->val[0] & 1, 1);
+	KUNIT_EXPECT_EQ(test, (pte->val[0] >> 6) & 7, 1);	/* PGTT: FL */
+	KUNIT_EXPECT_EQ(test, pte->val[1] & 0xffff, did);
+	KUNIT_EXPECT_EQ(test, pte->val[2] & 1, 1);		/* SRE */
+	KUNIT_EXPECT_EQ(test, pte->val[2] & VTD_PAGE_MASK,
+			(u64)virt_to_phys(paging->pgd));
+	KUNIT_EXPECT_EQ(test, (pte->val[2] >> 2) & 3, 0);	/* 4-level */
+
+	test_clear(ctx);
+	iommu_flush_iotlb_psi(&ctx->iommu, paging, 0x20, 2, 0, 0);
+	exp[0] = (struct test_exp){ .type = T_PIOTLB, .gran = 3, .did = did,
+				    .pasid = PASID_RID2PASID, .addr = 0x20000,
+				    .am = 1 };
+	exp[1] = (struct test_exp){ .type = T_PIOTLB, .gran = 3, .did = did,
+				    .pasid = pasid, .addr = 0x20000, .am = 1 };
+	test_expect_descs(test, ctx, exp, 2);
+
+	test_remove(td, pasid);
+	test_expect_free_entry(test, td, pasid);
+	intel_iommu_domain_free(&paging->domain);
+}
+
+/* What cannot be attached leaves no entry, no record and no domain ID */
+static void intel_iommu_test_refusals(struct kunit *test)
+{
+	struct test_ctx *ctx = test->priv;
+	struct page *pages[TEST_NR_PAGES];
+	struct dmar_domain *sva, *paging;
+	struct mm_struct *mm, *dead;
+	unsigned long addr;
+	const u32 pasid = 11;
+
+	mm = test_mm_create(test, &addr, pages);
+	sva = test_sva_domain(test, mm);
+	paging = test_paging_domain(test, false);
+	test_clear(ctx);
+	ctx->watch = NULL;
+
+	/* PASID_RID2PASID is the DMA API's; the table ends at 1 << 20 */
+	KUNIT_EXPECT_EQ(test, test_set(sva, &ctx->d[0], 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, test_set(paging, &ctx->d[0], 1U << TEST_PASID_BITS),
+			-EINVAL);
+	/* The PASID capability is off */
+	KUNIT_EXPECT_EQ(test, test_set(sva, &ctx->d[2], pasid), -EOPNOTSUPP);
+	KUNIT_EXPECT_EQ(test, test_set(paging, &ctx->d[2], pasid), -EOPNOTSUPP);
+	/* An IOMMU that cannot walk the CPU's page tables */
+	ctx->iommu.flags &= ~VTD_FLAG_SVM_CAPABLE;
+	KUNIT_EXPECT_EQ(test, test_set(sva, &ctx->d[0], pasid), -EOPNOTSUPP);
+	ctx->iommu.flags |= VTD_FLAG_SVM_CAPABLE;
+	KUNIT_EXPECT_TRUE(test, xa_empty(&ctx->d[0].info.pasids));
+	KUNIT_EXPECT_TRUE(test, xa_empty(&ctx->d[2].info.pasids));
+	KUNIT_EXPECT_PTR_EQ(test, test_entry(&ctx->d[0], pasid), NULL);
+	KUNIT_EXPECT_PTR_EQ(test, test_entry(&ctx->d[2], pasid), NULL);
+	KUNIT_EXPECT_FALSE(test, sva->notifier.ops);
+	KUNIT_EXPECT_EQ(test, ctx->nr_descs, 0);
+
+	/* A PASID that has a domain */
+	KUNIT_ASSERT_EQ(test, test_set(sva, &ctx->d[0], pasid), 0);
+	KUNIT_EXPECT_EQ(test, test_set(paging, &ctx->d[0], pasid), -EBUSY);
+	test_expect_sva_entry(test, ctx, test_entry(&ctx->d[0], pasid), mm,
+			      test_did(ctx, sva));
+	KUNIT_EXPECT_TRUE(test, list_empty(&paging->dev_pasids));
+	KUNIT_EXPECT_PTR_EQ(test, xa_load(&paging->iommu_array,
+					  ctx->iommu.seq_id), NULL);
+	test_remove(&ctx->d[0], pasid);
+
+	/* The domain of an mm without users */
+	test_clear(ctx);
+	dead = mm_alloc();
+	KUNIT_ASSERT_NOT_NULL(test, dead);
+	mmgrab(dead);
+	mmput(dead);
+	sva->domain.mm = dead;
+	KUNIT_EXPECT_EQ(test, test_set(sva, &ctx->d[1], pasid), -ESRCH);
+	sva->domain.mm = mm;
+	mmdrop(dead);
+
+	KUNIT_EXPECT_EQ(test, ctx->nr_descs, 0);
+	KUNIT_EXPECT_TRUE(test, xa_empty(&ctx->d[1].info.pasids));
+
+	/* SVA: devices without PRI are refused, the others too on x86 */
+	KUNIT_EXPECT_EQ(test, intel_iommu_enable_sva(&ctx->d[1].pdev.dev),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, intel_iommu_enable_sva(&ctx->d[0].pdev.dev),
+			IS_ENABLED(CONFIG_X86) ? -EOPNOTSUPP : 0);
+
+	intel_iommu_domain_free(&paging->domain);
+	test_sva_domain_free(sva);
+	test_mm_put(mm, pages);
+}
+
+/*
+ * Walk the first-level tables from an entry's FLPTPTR, in the paging mode
+ * its FLPM gives, as the IOMMU does: return the physical address of @va,
+ * or 0 for a fault.
+ */
+static phys_addr_t test_walk_first_level(const struct pasid_entry *pte,
+					 unsigned long va)
+{
+	int level = ((pte->val[2] >> 2) & 3) == 1 ? 5 : 4;
+	u64 table = pte->val[2] & VTD_PAGE_MASK;
+	const u64 addr_mask = GENMASK_ULL(51, 12);
+
+	for (; level > 0; level--) {
+		unsigned int shift = 12 + 9 * (level - 1);
+		u64 e = ((u64 *)phys_to_virt(table))[(va >> shift) & 511];
+
+		if (!(e & 1))
+			return 0;
+		/* PS: a large page at the PDPE or PDE */
+		if (level > 1 && level < 4 && (e & BIT_ULL(7)))
+			return (e & addr_mask & ~((1ULL << shift) - 1)) |
+			       (va & ((1UL << shift) - 1));
+		table = e & addr_mask;
+	}
+	return table | (va & ~PAGE_MASK);
+}
+
+/*
+ * A walk of the written entry reaches the pages the CPU's tables map, and
+ * faults for what the mm does not map.
+ */
+static void intel_iommu_test_sva_walk(struct kunit *test)
+{
+	struct test_ctx *ctx = test->priv;
+	struct page *pages[TEST_NR_PAGES];
+	struct dmar_domain *domain;
+	struct pasid_entry *pte;
+	struct mm_struct *mm;
+	const u32 pasid = 0xfffff;
+	unsigned long addr;
+	int i;
+
+	mm = test_mm_create(test, &addr, pages);
+	domain = test_sva_domain(test, mm);
+	KUNIT_ASSERT_EQ(test, test_set(domain, &ctx->d[1], pasid), 0);
+	pte = test_entry(&ctx->d[1], pasid);
+
+	for (i = 0; i < TEST_NR_PAGES; i++)
+		KUNIT_EXPECT_EQ_MSG(test,
+				    test_walk_first_level(pte, addr + i * PAGE_SIZE + 8),
+				    page_to_phys(pages[i]) + 8, "page %d", i);
+	KUNIT_EXPECT_EQ(test, test_walk_first_level(pte, addr - PAGE_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, test_walk_first_level(pte, addr +
+				TEST_NR_PAGES * PAGE_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, test_walk_first_level(pte, 0x1000), 0);
+
+	/* After munmap() the walk faults there too */
+	kthread_use_mm(mm);
+	KUNIT_EXPECT_EQ(test, vm_munmap(addr, PAGE_SIZE), 0);
+	kthread_unuse_mm(mm);
+	KUNIT_EXPECT_EQ(test, test_walk_first_level(pte, addr), 0);
+	KUNIT_EXPECT_EQ(test, test_walk_first_level(pte, addr + PAGE_SIZE),
+			page_to_phys(pages[1]));
+
+	test_remove(&ctx->d[1], pasid);
+	test_sva_domain_free(domain);
+	test_mm_put(mm, pages);
+}
+
+static struct kunit_case intel_iommu_test_cases[] = {
+	KUNIT_CASE(intel_iommu_test_sva_entry),
+	KUNIT_CASE(intel_iommu_test_sva_caching_mode),
+	KUNIT_CASE(intel_iommu_test_sva_invalidate),
+	KUNIT_CASE(intel_iommu_test_sva_release),
+	KUNIT_CASE(intel_iommu_test_two_pasids),
+	KUNIT_CASE(intel_iommu_test_paging_first_level),
+	KUNIT_CASE(intel_iommu_test_refusals),
+	KUNIT_CASE(intel_iommu_test_sva_walk),
+	{}
+};
+
+static struct kunit_suite intel_iommu_test_suite = {
+	.name = "intel-iommu",
+	.init = intel_iommu_test_init,
+	.exit = intel_iommu_test_exit,
+	.test_cases = intel_iommu_test_cases,
+};
+
+/*
+ * The machine's devices behind VT-d. Enabling SVA must fail with the errno
+ * of the first thing missing (an IOMMU able to walk the CPU's tables, then
+ * PASID, ATS and PRI on the device, then the x86 refusal), and a bind must
+ * then be refused; neither may leave anything behind.
+ */
+static void intel_iommu_test_machine_no_sva(struct kunit *test)
+{
+	struct pci_dev *pdev = NULL;
+	struct mm_struct *mm;
+	int tried = 0;
+
+	mm = mm_alloc();
+	KUNIT_ASSERT_NOT_NULL(test, mm);
+	for_each_pci_dev(pdev) {
+		struct device *dev = &pdev->dev;
+		struct device_domain_info *info;
+		struct iommu_sva *handle;
+		int expected;
+
+		if (!dev->iommu || !dev->iommu->iommu_dev ||
+		    dev_iommu_ops(dev) != &intel_iommu_ops)
+			continue;
+		info = dev_iommu_priv_get(dev);
+		if (!(info->iommu->flags & VTD_FLAG_SVM_CAPABLE))
+			expected = -ENODEV;
+		else if (!info->pasid_enabled || !info->pri_enabled ||
+			 !info->ats_enabled)
+			expected = -EINVAL;
+		else
+			expected = -EOPNOTSUPP;
+		tried++;
+		kunit_info(test, "%s: %s mode, PASID %d ATS %d PRI %d: %d\n",
+			   dev_name(dev),
+			   sm_supported(info->iommu) ? "scalable" : "legacy",
+			   info->pasid_enabled, info->ats_enabled,
+			   info->pri_enabled, expected);
+
+		KUNIT_EXPECT_EQ(test, iommu_dev_enable_feature(dev,
+							       IOMMU_DEV_FEAT_SVA),
+				expected);
+		KUNIT_EXPECT_FALSE(test, dev->iommu->sva_enabled);
+		handle = iommu_sva_bind_device(dev, mm, NULL);
+		KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(handle), -ENODEV);
+		KUNIT_EXPECT_EQ(test, mm->pasid, IOMMU_PASID_INVALID);
+		KUNIT_EXPECT_TRUE(test, xa_empty(&info->pasids));
+		KUNIT_EXPECT_EQ(test, dev->iommu->sva_bound, 0);
+	}
+	mmput(mm);
+	if (!tried)
+		kunit_skip(test, "no PCI device behind VT-d");
+}
+
+static struct kunit_case intel_iommu_machine_test_cases[] = {
+	KUNIT_CASE(intel_iommu_test_machine_no_sva),
+	{}
+};
+
+static struct kunit_suite intel_iommu_machine_test_suite = {
+	.name = "intel-iommu-machine",
+	.test_cases = intel_iommu_machine_test_cases,
+};
+
+kunit_test_suites(&intel_iommu_test_suite, &intel_iommu_machine_test_suite);

@@ -37,6 +37,7 @@
 #define T_PIOTLB		0x6
 #define T_PC			0x7
 #define T_DEVTLB		0x8
+#define T_PGRP			0x9
 
 struct test_desc {
 	u64			qw[4];
@@ -1044,6 +1045,101 @@ static void intel_iommu_test_sva_walk(struct kunit *test)
 	test_mm_put(mm, pages);
 }
 
+/* A page request descriptor (VT-d 7.5.1.1), as the IOMMU writes it */
+static void test_prq_put(struct test_ctx *ctx, unsigned int i, u16 rid,
+			 bool pasid_present, u32 pasid, u64 addr, bool rd,
+			 bool wr, bool lpig, u16 prg_index)
+{
+	u64 *req = (u64 *)ctx->iommu.prq + 4 * i;
+
+	req[0] = 1 | ((u64)pasid_present << 8) | ((u64)rid << 16) |
+		 ((u64)pasid << 32);
+	req[1] = (u64)rd | ((u64)wr << 1) | ((u64)lpig << 2) |
+		 ((u64)prg_index << 3) | (addr & VTD_PAGE_MASK);
+	req[2] = 0;
+	req[3] = 0;
+}
+
+static void test_expect_pgrp(struct kunit *test, const struct test_desc *t,
+			     u16 rid, bool pasid_present, u32 pasid,
+			     unsigned int code, u16 prg_index)
+{
+	KUNIT_EXPECT_EQ(test, t->qw[0] & 0xf, T_PGRP);
+	KUNIT_EXPECT_EQ(test, (t->qw[0] >> 4) & 1, pasid_present);
+	KUNIT_EXPECT_EQ(test, (t->qw[0] >> 5) & 1, 0);		/* PDP */
+	KUNIT_EXPECT_EQ(test, (t->qw[0] >> 12) & 0xf, code);
+	KUNIT_EXPECT_EQ(test, (t->qw[0] >> 16) & 0xffff, rid);
+	KUNIT_EXPECT_EQ(test, (t->qw[0] >> 32) & 0xfffff, pasid);
+	KUNIT_EXPECT_EQ(test, (t->qw[1] >> 2) & 1, 1);		/* LPIG */
+	KUNIT_EXPECT_EQ(test, (t->qw[1] >> 3) & 0x1ff, prg_index);
+}
+
+/*
+ * The page request thread: what no device can take is answered invalid
+ * with a page group response when the request is the last of its group,
+ * and not at all otherwise; stop markers get no answer; the queue head
+ * moves to the tail. Page responses from the IOPF path go back as page
+ * group responses with the device's requester ID.
+ */
+static void intel_iommu_test_page_requests(struct kunit *test)
+{
+	struct test_ctx *ctx = test->priv;
+	struct test_dev *td = &ctx->d[0];
+	struct iommu_fault_event evt = {};
+	struct iommu_page_response msg = {};
+	const u16 nobody = PCI_DEVID(0x42, PCI_DEVFN(1, 0));
+	const u64 noncanonical = 1ULL << 62;
+
+	/* Requester IDs on a bus that does not exist: nobody takes them */
+	test_prq_put(ctx, 0, nobody, true, 0x55, 0x1000, true, false, true, 7);
+	test_prq_put(ctx, 1, nobody, true, 0x55, 0x2000, true, false, false, 8);
+	test_prq_put(ctx, 2, nobody, true, 0x56, 0, false, false, true, 9);
+	test_prq_put(ctx, 3, nobody, false, 0, 0x3000, false, true, true, 10);
+	test_prq_put(ctx, 4, nobody, true, 0x57, noncanonical, true, false,
+		     true, 11);
+	writeq(0, ctx->iommu.reg + DMAR_PQH_REG);
+	writeq(5 * 32, ctx->iommu.reg + DMAR_PQT_REG);
+
+	test_clear(ctx);
+	KUNIT_EXPECT_EQ(test, intel_svm_test_prq_thread(&ctx->iommu),
+			IRQ_HANDLED);
+	KUNIT_EXPECT_EQ(test, readq(ctx->iommu.reg + DMAR_PQH_REG), 5 * 32);
+	KUNIT_EXPECT_TRUE(test, completion_done(&ctx->iommu.prq_complete));
+	KUNIT_ASSERT_EQ(test, ctx->nr_descs, 3);
+	test_expect_pgrp(test, &ctx->descs[0], nobody, true, 0x55,
+			 QI_RESP_INVALID, 7);
+	test_expect_pgrp(test, &ctx->descs[1], nobody, false, 0,
+			 QI_RESP_INVALID, 10);
+	test_expect_pgrp(test, &ctx->descs[2], nobody, true, 0x57,
+			 QI_RESP_INVALID, 11);
+
+	/* Nothing new: nothing handled */
+	test_clear(ctx);
+	KUNIT_EXPECT_EQ(test, intel_svm_test_prq_thread(&ctx->iommu), IRQ_NONE);
+	KUNIT_EXPECT_EQ(test, ctx->nr_descs, 0);
+
+	/* The answer of the IOPF path to the last request of a group */
+	evt.fault.type = IOMMU_FAULT_PAGE_REQ;
+	evt.fault.prm.flags = IOMMU_FAULT_PAGE_REQUEST_PASID_VALID |
+			      IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE;
+	evt.fault.prm.pasid = 0x55;
+	evt.fault.prm.grpid = 3;
+	msg.code = IOMMU_PAGE_RESP_SUCCESS;
+	test_clear(ctx);
+	KUNIT_EXPECT_EQ(test, intel_svm_page_response(&td->pdev.dev, &evt,
+						      &msg), 0);
+	KUNIT_ASSERT_EQ(test, ctx->nr_descs, 1);
+	test_expect_pgrp(test, &ctx->descs[0], test_sid(td), true, 0x55,
+			 QI_RESP_SUCCESS, 3);
+
+	/* A request without PASID cannot be answered here */
+	evt.fault.prm.flags &= ~IOMMU_FAULT_PAGE_REQUEST_PASID_VALID;
+	test_clear(ctx);
+	KUNIT_EXPECT_EQ(test, intel_svm_page_response(&td->pdev.dev, &evt,
+						      &msg), -EINVAL);
+	KUNIT_EXPECT_EQ(test, ctx->nr_descs, 0);
+}
+
 static struct kunit_case intel_iommu_test_cases[] = {
 	KUNIT_CASE(intel_iommu_test_sva_entry),
 	KUNIT_CASE(intel_iommu_test_sva_caching_mode),
@@ -1053,6 +1149,7 @@ static struct kunit_case intel_iommu_test_cases[] = {
 	KUNIT_CASE(intel_iommu_test_paging_first_level),
 	KUNIT_CASE(intel_iommu_test_refusals),
 	KUNIT_CASE(intel_iommu_test_sva_walk),
+	KUNIT_CASE(intel_iommu_test_page_requests),
 	{}
 };
 

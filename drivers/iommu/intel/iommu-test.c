@@ -21,7 +21,8 @@
 #include <linux/kthread.h>
 #include <linux/mman.h>
 #include <linux/mmu_context.h>
-#include <linux/sched/signal.h>
+
+#include "../iommu-sva-kunit.h"
 
 #define TEST_NR_DESCS		256
 #define TEST_NR_DEVS		3
@@ -348,43 +349,6 @@ static void intel_iommu_test_exit(struct kunit *test)
 	intel_pasid_max_id = ctx->saved_max_id;
 }
 
-/* A process address space with TEST_NR_PAGES anonymous pages, all present */
-static struct mm_struct *test_mm_create(struct kunit *test,
-					unsigned long *addr,
-					struct page **pages)
-{
-	const int nr = TEST_NR_PAGES;
-	struct mm_struct *mm;
-	long got;
-
-	mm = mm_alloc();
-	KUNIT_ASSERT_NOT_NULL(test, mm);
-	arch_pick_mmap_layout(mm, &current->signal->rlim[RLIMIT_STACK]);
-
-	kthread_use_mm(mm);
-	*addr = vm_mmap(NULL, 0, nr * PAGE_SIZE, PROT_READ | PROT_WRITE,
-			MAP_PRIVATE | MAP_ANONYMOUS, 0);
-	kthread_unuse_mm(mm);
-	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(*addr));
-
-	mmap_read_lock(mm);
-	got = get_user_pages_remote(mm, *addr, nr, FOLL_WRITE, pages, NULL,
-				    NULL);
-	mmap_read_unlock(mm);
-	KUNIT_ASSERT_EQ(test, got, nr);
-	return mm;
-}
-
-/* Undo test_mm_create(): the last user of the mm goes (release() runs) */
-static void test_mm_put(struct mm_struct *mm, struct page **pages)
-{
-	int i;
-
-	for (i = 0; i < TEST_NR_PAGES; i++)
-		put_page(pages[i]);
-	mmput(mm);
-}
-
 /* An SVA domain as the core makes it */
 static struct dmar_domain *test_sva_domain(struct kunit *test,
 					   struct mm_struct *mm)
@@ -542,7 +506,7 @@ static void intel_iommu_test_sva_entry(struct kunit *test)
 	unsigned int n;
 	u16 did;
 
-	mm = test_mm_create(test, &addr, pages);
+	mm = iommu_test_mm_create(test, &addr, pages, TEST_NR_PAGES);
 	domain = test_sva_domain(test, mm);
 
 	test_clear(ctx);
@@ -569,7 +533,7 @@ static void intel_iommu_test_sva_entry(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, test_bit(did, ctx->iommu.domain_ids));
 
 	test_sva_domain_free(domain);
-	test_mm_put(mm, pages);
+	iommu_test_mm_put(mm, pages, TEST_NR_PAGES);
 }
 
 /*
@@ -591,7 +555,7 @@ static void intel_iommu_test_sva_caching_mode(struct kunit *test)
 	u16 did;
 
 	ctx->iommu.cap |= BIT_ULL(7);
-	mm = test_mm_create(test, &addr, pages);
+	mm = iommu_test_mm_create(test, &addr, pages, TEST_NR_PAGES);
 	domain = test_sva_domain(test, mm);
 
 	test_clear(ctx);
@@ -615,7 +579,7 @@ static void intel_iommu_test_sva_caching_mode(struct kunit *test)
 	test_expect_free_entry(test, td, pasid);
 
 	test_sva_domain_free(domain);
-	test_mm_put(mm, pages);
+	iommu_test_mm_put(mm, pages, TEST_NR_PAGES);
 }
 
 static void test_invalidate(struct dmar_domain *domain, unsigned long start,
@@ -644,7 +608,7 @@ static void intel_iommu_test_sva_invalidate(struct kunit *test)
 	u16 did, sid;
 	u64 base;
 
-	mm = test_mm_create(test, &addr, pages);
+	mm = iommu_test_mm_create(test, &addr, pages, TEST_NR_PAGES);
 	domain = test_sva_domain(test, mm);
 	KUNIT_ASSERT_EQ(test, test_set(domain, &ctx->d[0], pasid), 0);
 	KUNIT_ASSERT_EQ(test, test_set(domain, &ctx->d[1], pasid), 0);
@@ -745,7 +709,7 @@ static void intel_iommu_test_sva_invalidate(struct kunit *test)
 	test_expect_descs(test, ctx, exp, 0);
 
 	test_sva_domain_free(domain);
-	test_mm_put(mm, pages);
+	iommu_test_mm_put(mm, pages, TEST_NR_PAGES);
 }
 
 /*
@@ -767,13 +731,13 @@ static void intel_iommu_test_sva_release(struct kunit *test)
 	unsigned int n;
 	u16 did;
 
-	mm = test_mm_create(test, &addr, pages);
+	mm = iommu_test_mm_create(test, &addr, pages, TEST_NR_PAGES);
 	domain = test_sva_domain(test, mm);
 	KUNIT_ASSERT_EQ(test, test_set(domain, td, pasid), 0);
 	did = test_did(ctx, domain);
 
 	test_clear(ctx);
-	test_mm_put(mm, pages);
+	iommu_test_mm_put(mm, pages, TEST_NR_PAGES);
 	n = test_exp_teardown(exp, did, pasid, td, true);
 	test_expect_descs(test, ctx, exp, n);
 	pte = test_entry(td, pasid);
@@ -809,7 +773,7 @@ static void intel_iommu_test_two_pasids(struct kunit *test)
 	u16 did1, did2;
 	unsigned int n;
 
-	mm = test_mm_create(test, &addr, pages);
+	mm = iommu_test_mm_create(test, &addr, pages, TEST_NR_PAGES);
 	sva = test_sva_domain(test, mm);
 	paging = test_paging_domain(test, false);
 	KUNIT_ASSERT_EQ(test, test_set(sva, td, p1), 0);
@@ -863,7 +827,7 @@ static void intel_iommu_test_two_pasids(struct kunit *test)
 	test_remove(td, p1);
 	intel_iommu_domain_free(&paging->domain);
 	test_sva_domain_free(sva);
-	test_mm_put(mm, pages);
+	iommu_test_mm_put(mm, pages, TEST_NR_PAGES);
 }
 
 /*
@@ -917,7 +881,7 @@ static void intel_iommu_test_refusals(struct kunit *test)
 	unsigned long addr;
 	const u32 pasid = 11;
 
-	mm = test_mm_create(test, &addr, pages);
+	mm = iommu_test_mm_create(test, &addr, pages, TEST_NR_PAGES);
 	sva = test_sva_domain(test, mm);
 	paging = test_paging_domain(test, false);
 	test_clear(ctx);
@@ -973,7 +937,7 @@ static void intel_iommu_test_refusals(struct kunit *test)
 
 	intel_iommu_domain_free(&paging->domain);
 	test_sva_domain_free(sva);
-	test_mm_put(mm, pages);
+	iommu_test_mm_put(mm, pages, TEST_NR_PAGES);
 }
 
 /*
@@ -1018,7 +982,7 @@ static void intel_iommu_test_sva_walk(struct kunit *test)
 	unsigned long addr;
 	int i;
 
-	mm = test_mm_create(test, &addr, pages);
+	mm = iommu_test_mm_create(test, &addr, pages, TEST_NR_PAGES);
 	domain = test_sva_domain(test, mm);
 	KUNIT_ASSERT_EQ(test, test_set(domain, &ctx->d[1], pasid), 0);
 	pte = test_entry(&ctx->d[1], pasid);
@@ -1042,7 +1006,7 @@ static void intel_iommu_test_sva_walk(struct kunit *test)
 
 	test_remove(&ctx->d[1], pasid);
 	test_sva_domain_free(domain);
-	test_mm_put(mm, pages);
+	iommu_test_mm_put(mm, pages, TEST_NR_PAGES);
 }
 
 /* A page request descriptor (VT-d 7.5.1.1), as the IOMMU writes it */

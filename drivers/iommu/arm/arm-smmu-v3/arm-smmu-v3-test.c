@@ -16,7 +16,8 @@
 #include <linux/kthread.h>
 #include <linux/mman.h>
 #include <linux/mmu_context.h>
-#include <linux/sched/signal.h>
+
+#include "../../iommu-sva-kunit.h"
 
 #include "../../io-pgtable-arm.h"
 
@@ -335,43 +336,6 @@ static void arm_smmu_test_exit(struct kunit *test)
 		root_device_unregister(ctx->smmu.dev);
 }
 
-/* A process address space with TEST_NR_PAGES anonymous pages, all present */
-static struct mm_struct *test_mm_create(struct kunit *test,
-					unsigned long *addr,
-					struct page **pages)
-{
-	const int nr = TEST_NR_PAGES;
-	struct mm_struct *mm;
-	long got;
-
-	mm = mm_alloc();
-	KUNIT_ASSERT_NOT_NULL(test, mm);
-	arch_pick_mmap_layout(mm, &current->signal->rlim[RLIMIT_STACK]);
-
-	kthread_use_mm(mm);
-	*addr = vm_mmap(NULL, 0, nr * PAGE_SIZE, PROT_READ | PROT_WRITE,
-			MAP_PRIVATE | MAP_ANONYMOUS, 0);
-	kthread_unuse_mm(mm);
-	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(*addr));
-
-	mmap_read_lock(mm);
-	got = get_user_pages_remote(mm, *addr, nr, FOLL_WRITE, pages, NULL,
-				    NULL);
-	mmap_read_unlock(mm);
-	KUNIT_ASSERT_EQ(test, got, nr);
-	return mm;
-}
-
-/* Undo test_mm_create(): the last user of the mm goes (release() runs) */
-static void test_mm_put(struct mm_struct *mm, struct page **pages)
-{
-	int i;
-
-	for (i = 0; i < TEST_NR_PAGES; i++)
-		put_page(pages[i]);
-	mmput(mm);
-}
-
 /* An SVA domain as the core makes it */
 static struct arm_smmu_domain *test_sva_domain(struct kunit *test,
 					       struct mm_struct *mm)
@@ -462,7 +426,7 @@ static void arm_smmu_test_sva_cd(struct kunit *test)
 	u64 reg, cd0, parange;
 	u16 asid;
 
-	mm = test_mm_create(test, &addr, pages);
+	mm = iommu_test_mm_create(test, &addr, pages, TEST_NR_PAGES);
 	sva = test_sva_domain(test, mm);
 
 	KUNIT_ASSERT_EQ(test, test_set(sva, m, 1), 0);
@@ -522,7 +486,7 @@ static void arm_smmu_test_sva_cd(struct kunit *test)
 
 	/* The notifier is gone: the exit of the mm sends nothing */
 	mmu_notifier_synchronize();
-	test_mm_put(mm, pages);
+	iommu_test_mm_put(mm, pages, TEST_NR_PAGES);
 	KUNIT_EXPECT_EQ(test, ctx->nr_cmds, 0);
 }
 
@@ -668,7 +632,7 @@ static void arm_smmu_test_sva_invalidate(struct kunit *test)
 	exp = kunit_kcalloc(test, CMDQ_MAX_TLBI_OPS + 8, sizeof(*exp),
 			    GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, exp);
-	mm = test_mm_create(test, &addr, pages);
+	mm = iommu_test_mm_create(test, &addr, pages, TEST_NR_PAGES);
 	sva = test_sva_domain(test, mm);
 	mn = &sva->mmu_notifier;
 
@@ -760,7 +724,7 @@ static void arm_smmu_test_sva_invalidate(struct kunit *test)
 	test_expect_cd_removed(test, ctx, ma, 3, asid);
 	test_sva_domain_free(sva);
 
-	test_mm_put(mm, pages);
+	iommu_test_mm_put(mm, pages, TEST_NR_PAGES);
 }
 
 /* The process exits while bound, then the driver unbinds */
@@ -776,7 +740,7 @@ static void arm_smmu_test_sva_release(struct kunit *test)
 	u16 asid;
 	int k;
 
-	mm = test_mm_create(test, &addr, pages);
+	mm = iommu_test_mm_create(test, &addr, pages, TEST_NR_PAGES);
 	sva = test_sva_domain(test, mm);
 	m->master.ats_enabled = true;
 	KUNIT_ASSERT_EQ(test, test_set(sva, m, 4), 0);
@@ -785,7 +749,8 @@ static void arm_smmu_test_sva_release(struct kunit *test)
 	for (k = 0; k < 4; k++)
 		cd[k] = test_cd_word(m->parent, 4, k);
 
-	test_mm_put(mm, pages);	/* exit_mmap() calls release() */
+	/* exit_mmap() calls release() */
+	iommu_test_mm_put(mm, pages, TEST_NR_PAGES);
 	{
 		struct test_exp exp[] = {
 			{ CMDQ_OP_CFGI_CD, m->stream.id, 4 },
@@ -834,7 +799,8 @@ static void arm_smmu_test_sva_two_pasids(struct kunit *test)
 
 	m->master.ats_enabled = true;
 	for (i = 0; i < 2; i++) {
-		mm[i] = test_mm_create(test, &addr[i], pages[i]);
+		mm[i] = iommu_test_mm_create(test, &addr[i], pages[i],
+					     TEST_NR_PAGES);
 		sva[i] = test_sva_domain(test, mm[i]);
 		test_reset_cmds(ctx);
 		KUNIT_ASSERT_EQ(test, test_set(sva[i], m, 5 + i), 0);
@@ -859,7 +825,7 @@ static void arm_smmu_test_sva_two_pasids(struct kunit *test)
 	test_expect_cd_removed(test, ctx, m, 6, sva[1]->sva_asid);
 	for (i = 0; i < 2; i++) {
 		test_sva_domain_free(sva[i]);
-		test_mm_put(mm[i], pages[i]);
+		iommu_test_mm_put(mm[i], pages[i], TEST_NR_PAGES);
 	}
 }
 
@@ -876,7 +842,7 @@ static void arm_smmu_test_sva_asid_share(struct kunit *test)
 	u16 mm_asid;
 	int ret;
 
-	mm = test_mm_create(test, &addr, pages);
+	mm = iommu_test_mm_create(test, &addr, pages, TEST_NR_PAGES);
 	mm_asid = arm64_mm_context_get(mm);
 	arm64_mm_context_put(mm);
 	KUNIT_ASSERT_NE(test, mm_asid, 0);
@@ -884,7 +850,7 @@ static void arm_smmu_test_sva_asid_share(struct kunit *test)
 	/* Give the master's domain the mm's ASID */
 	ret = test_move_asid(m->parent, mm_asid);
 	if (ret) {
-		test_mm_put(mm, pages);
+		iommu_test_mm_put(mm, pages, TEST_NR_PAGES);
 		kunit_skip(test, "ASID %u is used by the real SMMU", mm_asid);
 	}
 	test_reset_cmds(ctx);
@@ -919,7 +885,7 @@ static void arm_smmu_test_sva_asid_share(struct kunit *test)
 	test_remove(m, 1);
 	test_expect_cd_removed(test, ctx, m, 1, mm_asid);
 	test_sva_domain_free(sva);
-	test_mm_put(mm, pages);
+	iommu_test_mm_put(mm, pages, TEST_NR_PAGES);
 }
 
 /*
@@ -1002,7 +968,7 @@ static void arm_smmu_test_sva_walk(struct kunit *test)
 	u64 cd[4];
 	int i, k;
 
-	mm = test_mm_create(test, &addr, pages);
+	mm = iommu_test_mm_create(test, &addr, pages, TEST_NR_PAGES);
 	sva = test_sva_domain(test, mm);
 	KUNIT_ASSERT_EQ(test, test_set(sva, m, 1), 0);
 	for (k = 0; k < 4; k++)
@@ -1031,7 +997,7 @@ static void arm_smmu_test_sva_walk(struct kunit *test)
 	kthread_unuse_mm(mm);
 
 	/* After release, EPD0 stops the walk */
-	test_mm_put(mm, pages);
+	iommu_test_mm_put(mm, pages, TEST_NR_PAGES);
 	for (k = 0; k < 4; k++)
 		cd[k] = test_cd_word(m->parent, 1, k);
 	KUNIT_EXPECT_EQ(test, test_s1_walk(cd, addr), -EFAULT);
@@ -1203,7 +1169,7 @@ static void arm_smmu_test_sva_cd_2lvl(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, cdcfg->l1_desc[1].l2ptr);
 	test_reset_cmds(ctx);
 
-	mm = test_mm_create(test, &addr, pages);
+	mm = iommu_test_mm_create(test, &addr, pages, TEST_NR_PAGES);
 	sva = test_sva_domain(test, mm);
 	KUNIT_ASSERT_EQ(test, test_set(sva, m, ssid), 0);
 
@@ -1231,7 +1197,7 @@ static void arm_smmu_test_sva_cd_2lvl(struct kunit *test)
 	test_remove(m, ssid);
 	test_expect_cd_removed(test, ctx, m, ssid, sva->sva_asid);
 	test_sva_domain_free(sva);
-	test_mm_put(mm, pages);
+	iommu_test_mm_put(mm, pages, TEST_NR_PAGES);
 	ctx->smmu.features &= ~ARM_SMMU_FEAT_2_LVL_CDTAB;
 	ctx->smmu.ssid_bits = TEST_SSID_BITS;
 }

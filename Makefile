@@ -7,7 +7,7 @@ ARCH ?= x86_64
 PYTHON ?= python3
 SERIES := $(PYTHON) harness/series.py
 
-.PHONY: help run check bisect deps apply config build boot series tree \
+.PHONY: help run check fresh-check bisect deps apply config build boot series tree \
 	patches clean
 
 help:
@@ -23,6 +23,12 @@ check:
 
 bisect:
 	$(SERIES) bisect
+
+# make check from a fresh clone of HEAD in a minimal Debian 12 root
+# (debootstrap), as on a new machine: proves that "make deps" installs
+# every tool the harness runs.
+fresh-check:
+	$(SERIES) fresh-check
 
 deps:
 	$(SERIES) deps

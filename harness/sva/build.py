@@ -1,0 +1,132 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Out-of-tree kernel builds, and bisect over the steps of the series.
+
+Builds go through ccache with W=1 and sparse (C=1); harness/diagwrap keeps
+each object's diagnostics in OBJ/sva-diag/ so that lint sees them across
+incremental builds; the last build's log is OBJ/sva-build.log.
+"""
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+import time
+
+from .arches import ARCHES, cc_for
+from .kconfig import configure, objdir
+from .tree import base_tree, series_files, src_tree, sync_tree, \
+    validate_series
+from .util import HARNESS, Failure, echo_cmd, phase, read, write
+
+
+def lint_dirs(arch):
+    """Directories sparse checks: those of series .c files and clients."""
+    added, changed = series_files()
+    dirs = set(ARCHES[arch].client_dirs)
+    for f in added + changed:
+        if f.endswith('.c') and not f.startswith('tools/'):
+            dirs.add(os.path.dirname(f) + '/')
+    return sorted(dirs)
+
+
+def kmake(paths, arch, src, out, targets, extra=None, diag=True):
+    """Run the kernel's make for ARCH out of tree, diagnostics kept."""
+    jobs = str(os.cpu_count() or 2)
+    cmd = ['make', '-C', src, 'O=' + out, '-j' + jobs,
+           'ARCH=' + ARCHES[arch].karch]
+    if ARCHES[arch].cross:
+        cmd.append('CROSS_COMPILE=' + ARCHES[arch].cross)
+    env = {'CCACHE_BASEDIR': paths.build, 'KBUILD_BUILD_TIMESTAMP': '@0',
+           'KBUILD_BUILD_USER': 'sva', 'KBUILD_BUILD_HOST': 'series'}
+    if diag:
+        wrap = os.path.join(HARNESS, 'diagwrap')
+        cmd += [f'CC={wrap} cc ccache {cc_for(arch)}',
+                f'CHECK={wrap} sparse sparse', 'C=1', 'W=1']
+        env.update({'SVA_DIAG_DIR': os.path.join(out, 'sva-diag'),
+                    'SVA_SRCTREE': src,
+                    'SVA_LINT_DIRS': ' '.join(lint_dirs(arch))})
+    else:
+        cmd.append(f'CC=ccache {cc_for(arch)}')
+    cmd += (extra or []) + targets
+    logf = os.path.join(out, 'sva-build.log')
+    echo_cmd(cmd)
+    full_env = dict(os.environ)
+    full_env.update(env)
+    with open(logf, 'a') as lf:
+        lf.write('+ ' + ' '.join(shlex.quote(c) for c in cmd) + '\n')
+        lf.flush()
+        proc = subprocess.run(cmd, env=full_env, stdout=lf,
+                              stderr=subprocess.STDOUT, text=True)
+    if proc.returncode != 0:
+        lines = read(logf).splitlines()
+        errs = [ln for ln in lines
+                if re.search(r'\berror:|\*\*\*|ERROR:|undefined', ln)]
+        sys.stdout.write('\n'.join((errs or lines)[-40:]) + '\n')
+        raise Failure(f'build {arch} failed (log: {logf})')
+
+
+def build(paths, arch):
+    src = src_tree(paths)
+    done = phase(f'build {arch}')
+    configure(paths, arch, src)
+    out = objdir(paths, arch)
+    # A directory that joined the lint set since the last build has up to
+    # date objects that sparse never saw: check it once with C=2.
+    dirs = lint_dirs(arch)
+    seen_path = os.path.join(out, 'sva-lint-dirs')
+    seen = read(seen_path).split() if os.path.exists(seen_path) else None
+    image = os.path.basename(ARCHES[arch].image)
+    if os.path.exists(os.path.join(out, 'sva-build.log')):
+        os.unlink(os.path.join(out, 'sva-build.log'))
+    kmake(paths, arch, src, out, [image, 'modules'])
+    if seen is not None:
+        new = [d for d in dirs if d not in seen]
+        if new:
+            kmake(paths, arch, src, out, new, extra=['C=2'])
+    write(seen_path, '\n'.join(dirs) + '\n')
+    kmake(paths, arch, src, out, ['headers'], diag=False)
+    done()
+    return src, out
+
+
+def bisect(paths, results, budget=None, upto=None):
+    """Every step of the series builds for both architectures.
+
+    Steps are built one after the other in build/bisect, incrementally, with
+    the flags of the main build so that ccache serves what did not change.
+    UPTO stops early: make check leaves out the last step, which is the
+    tree its own build already proved.
+    """
+    base = base_tree(paths)
+    series, _owned = validate_series(base)
+    bdir = os.path.join(paths.build, 'bisect')
+    src = os.path.join(bdir, 'src')
+    final = src_tree(paths)
+    os.makedirs(bdir, exist_ok=True)
+    start = time.monotonic()
+    last = len(series) if upto is None else upto
+    for k in range(1, last + 1):
+        name = series[k - 1][0]
+        if budget is not None and time.monotonic() - start > budget:
+            for j in range(k, last + 1):
+                results.skip(f'bisect: step {j} ({series[j - 1][0]})',
+                             'the bisect time budget is spent')
+            return
+        try:
+            sync_tree(paths, src, steps=k)
+        except Failure as e:
+            results.add(False, f'bisect: step {k} ({name}) applies', str(e))
+            continue
+        for arch in ARCHES:
+            out = os.path.join(bdir, 'obj-' + arch)
+            try:
+                configure(paths, arch, src, tree_out=out, verify=False,
+                          frag_src=final)
+                kmake(paths, arch, src, out,
+                      [os.path.basename(ARCHES[arch].image), 'modules'])
+                ok, why = True, ''
+            except Failure as e:
+                ok, why = False, str(e)
+            results.add(ok, f'bisect: step {k} ({name}) builds for {arch}',
+                        why)

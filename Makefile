@@ -7,8 +7,8 @@ ARCH ?= x86_64
 PYTHON ?= python3
 SERIES := $(PYTHON) harness/series.py
 
-.PHONY: help run check fresh-check bisect deps apply config build boot series tree \
-	patches clean
+.PHONY: help run check unit fresh-check bisect deps apply config build boot \
+	series tree patches clean
 
 help:
 	@$(SERIES) --help
@@ -18,8 +18,13 @@ run:
 	TESTS="$(TESTS)" KUNIT="$(KUNIT)" $(SERIES) run --arch $(ARCH)
 
 # Every check, both architectures; ends with "N passed, N failed".
+# The harness's unit tests run first, one check per test case.
 check:
 	$(SERIES) check
+
+# The harness's own unit tests (harness/sva/*_test.py), on recorded logs.
+unit:
+	$(PYTHON) -m unittest discover -s harness/sva -t harness -p '*_test.py'
 
 bisect:
 	$(SERIES) bisect

@@ -2,12 +2,16 @@
 """The check verb: every check of README.md, in order, for the given
 architectures, ending with "N passed, N failed".
 
-Deps, apply, exports' kernel-doc, checkpatch, maintainers, coccinelle,
-then per arch build, lint, boot (and the x86_64 VT-d modes), then bisect
-while its time allows.
+First the harness's own unit tests (harness/sva/*_test.py, one result
+per test case, named "harness/unit: <test id>"), then deps, apply,
+exports' kernel-doc, checkpatch, maintainers, coccinelle, then per arch
+build, lint, boot (and the x86_64 VT-d modes), then bisect while its time
+allows.
 """
 
+import os
 import time
+import unittest
 
 from .arches import X86_MODES
 from .build import bisect, build
@@ -17,7 +21,66 @@ from .lint import added_exports, checkpatch, coccicheck, \
     exports_without_kerneldoc, lint, maintainers_check
 from .results import Results
 from .tree import base_tree, base_version, read_series, src_tree
-from .util import Failure, log, phase
+from .util import HARNESS, Failure, log, phase
+
+SVA_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def _tests(suite):
+    """The test cases of SUITE, in the order they run."""
+    for t in suite:
+        if isinstance(t, unittest.TestSuite):
+            yield from _tests(t)
+        else:
+            yield t
+
+
+def _exception_line(tb):
+    """The "Error: message" line of a formatted traceback."""
+    lines = tb.rstrip('\n').splitlines()
+    for ln in lines[1:]:
+        if ln and not ln.startswith(' '):
+            return ln
+    return lines[-1]
+
+
+def unit_tests(results):
+    """harness/sva/*_test.py, one result per test case.
+
+    A case fails on a failure or an error (of the case or of any of its
+    subtests); the traceback is printed above its FAIL line. Skips and
+    expected failures (a known bug, written down as a test) are skipped
+    checks with their reason.
+    """
+    suite = unittest.TestLoader().discover(SVA_DIR, pattern='*_test.py',
+                                           top_level_dir=HARNESS)
+    cases = list(_tests(suite))   # running a suite empties it
+    res = unittest.TestResult()
+    suite.run(res)
+
+    def case_id(test):
+        return getattr(test, 'test_case', test).id()   # a subtest's case
+    bad = {}
+    for test, tb in res.failures + res.errors:
+        bad.setdefault(case_id(test), []).append(tb)
+    skipped = {case_id(t): why for t, why in res.skipped}
+    skipped.update({case_id(t): 'expected failure: ' + _exception_line(tb)
+                    for t, tb in res.expectedFailures})
+    unexpected = {case_id(t) for t in res.unexpectedSuccesses}
+    for test in cases:
+        tid = test.id()
+        name = f'harness/unit: {tid}'
+        if tid in bad:
+            log('\n'.join(bad[tid]).rstrip('\n'))
+            results.add(False, name, _exception_line(bad[tid][0]))
+        elif tid in unexpected:
+            results.add(False, name, 'passed, but is marked as an expected '
+                        'failure: drop the mark')
+        elif tid in skipped:
+            results.skip(name, skipped[tid])
+        else:
+            results.add(True, name)
+
 
 def check(paths, arches, options=BootOptions(), bisect_on=True,
           bisect_after=2700.0, bisect_budget=1500.0):
@@ -29,6 +92,9 @@ def check(paths, arches, options=BootOptions(), bisect_on=True,
     """
     t0 = time.monotonic()
     results = Results()
+    done = phase('harness unit tests')
+    unit_tests(results)
+    done()
     deps(paths)
     done = phase('apply')
     base = base_tree(paths)

@@ -7,7 +7,7 @@ ARCH ?= x86_64
 PYTHON ?= python3
 SERIES := $(PYTHON) harness/series.py
 
-.PHONY: help run check unit fresh-check bisect deps apply config build boot \
+.PHONY: help run check unit coverage fresh-check bisect deps apply config build boot \
 	series tree patches clean
 
 help:
@@ -28,6 +28,12 @@ unit:
 
 bisect:
 	$(SERIES) bisect
+
+# Build and boot both guests with gcov on the series' objects and print
+# the share of the lines the series adds or changes that ran (make check
+# prints the same at its end).
+coverage:
+	$(SERIES) coverage
 
 # make check from a fresh clone of HEAD in a minimal Debian 12 root
 # (debootstrap), as on a new machine: proves that "make deps" installs

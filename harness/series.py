@@ -13,6 +13,7 @@ Verbs, each of which runs the ones it needs before it:
   run ARCH        build + boot, print the guest's verdicts
   check           every check of README.md for both architectures
   fresh-check     check from a fresh clone in a minimal Debian 12 root
+  coverage        build and boot each arch, report the series' line coverage
   bisect          every step of the series builds for both architectures
   export          the series as git format-patch output (build/series/)
   tree            a git tree of the base with one commit per patch
@@ -150,6 +151,10 @@ def verb_check(req):
                        bisect_budget=req.bisect_budget)
 
 
+def verb_coverage(req):
+    return check.coverage_verb(req.paths, req.arches, options=req.boot)
+
+
 def verb_fresh_check(req):
     return fresh.fresh_check(req.paths, req.host_ccache)
 
@@ -182,6 +187,7 @@ VERBS = {
     'run': verb_boot,
     'check': verb_check,
     'fresh-check': verb_fresh_check,
+    'coverage': verb_coverage,
     'bisect': verb_bisect,
     'export': verb_export,
     'tree': verb_tree,
@@ -199,9 +205,10 @@ def arg_parser():
     for verb in ('config', 'build', 'boot', 'run'):
         sp = sub.add_parser(verb)
         sp.add_argument('--arch', default='x86_64', choices=ARCHES)
-    sp = sub.add_parser('check')
-    sp.add_argument('--arch', dest='arches', action='append',
-                    choices=ARCHES)
+    for verb in ('check', 'coverage'):
+        sp = sub.add_parser(verb)
+        sp.add_argument('--arch', dest='arches', action='append',
+                        choices=ARCHES)
     return p
 
 

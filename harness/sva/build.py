@@ -14,6 +14,7 @@ import sys
 import time
 
 from .arches import ARCHES, cc_for
+from .coverage import profile_args
 from .kconfig import configure, objdir
 from .tree import base_tree, series_files, src_tree, sync_tree, \
     validate_series
@@ -79,11 +80,15 @@ def build(paths, arch):
     image = os.path.basename(ARCHES[arch].image)
     if os.path.exists(os.path.join(out, 'sva-build.log')):
         os.unlink(os.path.join(out, 'sva-build.log'))
-    kmake(paths, arch, src, out, [image, 'modules'])
+    # gcov profiles the series' objects (see coverage.py); every make of
+    # this tree passes the same flags, or Kbuild would rebuild without.
+    added, changed = series_files()
+    gcov = profile_args(added + changed)
+    kmake(paths, arch, src, out, [image, 'modules'], extra=gcov)
     if seen is not None:
         new = [d for d in dirs if d not in seen]
         if new:
-            kmake(paths, arch, src, out, new, extra=['C=2'])
+            kmake(paths, arch, src, out, new, extra=gcov + ['C=2'])
     write(seen_path, '\n'.join(dirs) + '\n')
     kmake(paths, arch, src, out, ['headers'], diag=False)
     done()

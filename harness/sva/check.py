@@ -13,6 +13,7 @@ import os
 import time
 import unittest
 
+from . import coverage
 from .arches import X86_MODES
 from .build import bisect, build
 from .deps import deps
@@ -20,7 +21,8 @@ from .guest import BootOptions, boot, boot_checks
 from .lint import added_exports, checkpatch, coccicheck, \
     exports_without_kerneldoc, lint, maintainers_check
 from .results import Results
-from .tree import base_tree, base_version, read_series, src_tree
+from .tree import base_tree, base_version, read_series, series_files, \
+    src_tree
 from .util import HARNESS, Failure, log, phase
 
 SVA_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -109,6 +111,7 @@ def check(paths, arches, options=BootOptions(), bisect_on=True,
         results.summary()
         return False
     done()
+    coverage.reset(paths)
     done = phase('checkpatch, maintainers, coccinelle')
     missing = exports_without_kerneldoc(src)
     if missing:
@@ -141,6 +144,7 @@ def check(paths, arches, options=BootOptions(), bisect_on=True,
             text, timed_out, ks_warn = boot(paths, arch, src, out,
                                             options=options)
             boot_checks(paths, results, arch, text, timed_out, ks_warn)
+            coverage.collect(paths, results, arch, arch, text)
         except Failure as e:
             results.add(False, f'{arch}/boot', str(e))
         done()
@@ -153,9 +157,17 @@ def check(paths, arches, options=BootOptions(), bisect_on=True,
                                                 mode=mode, options=options)
                 boot_checks(paths, results, arch, text, timed_out, ks_warn,
                             mode)
+                coverage.collect(paths, results, arch,
+                                 f'{arch}-{mode.name}', text)
             except Failure as e:
                 results.add(False, f'{arch}-{mode.name}/boot', str(e))
             done()
+    done = phase('coverage')
+    try:
+        coverage.report(paths, src, base, *series_files())
+    except (OSError, RuntimeError) as e:
+        results.add(False, 'coverage: report', str(e))
+    done()
     budget = bisect_budget
     spent = time.monotonic() - t0
     if not bisect_on:
@@ -169,4 +181,30 @@ def check(paths, arches, options=BootOptions(), bisect_on=True,
         bisect(paths, results, budget=budget, upto=len(read_series()) - 1)
         done()
     log(f'check: {time.monotonic() - t0:.0f}s')
+    return results.summary()
+
+
+def coverage_verb(paths, arches, options=BootOptions()):
+    """make coverage: build and boot each arch once, report the coverage.
+
+    True when every guest booted and gave its counters.
+    """
+    results = Results()
+    deps(paths)
+    base = base_tree(paths)
+    coverage.reset(paths)
+    src = None
+    for arch in arches:
+        try:
+            src, out = build(paths, arch)
+            text, timed_out, ks_warn = boot(paths, arch, src, out,
+                                            options=options)
+        except Failure as e:
+            results.add(False, f'{arch}/boot', str(e))
+            continue
+        results.add(not timed_out and 'SVA-GUEST: done' in text,
+                    f'{arch}/boot: guest ran to the end and powered off')
+        coverage.collect(paths, results, arch, arch, text)
+    if src:
+        coverage.report(paths, src, base, *series_files())
     return results.summary()

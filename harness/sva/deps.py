@@ -37,6 +37,7 @@ def requirements(tarball):
         Requirement(package='linux-source-6.1', probe=tarball),
         Requirement(package='make', probe='make'),
         Requirement(package='gcc', probe='gcc'),
+        Requirement(package='gcc', probe='gcov'),   # make coverage
         Requirement(package='libc6-dev',
                     probe='/usr/include/stdio.h'),  # host tools, tests
         Requirement(package='git', probe='git'),
@@ -72,6 +73,8 @@ def requirements(tarball):
                     suite=BACKPORTS, min_version='1:10'),
         Requirement(package='gcc-aarch64-linux-gnu',
                     probe='aarch64-linux-gnu-gcc'),
+        Requirement(package='gcc-aarch64-linux-gnu',
+                    probe='aarch64-linux-gnu-gcov'),
         Requirement(package='libc6-dev-arm64-cross',
                     probe='/usr/aarch64-linux-gnu/include/stdio.h'),
         Requirement(package='debootstrap',

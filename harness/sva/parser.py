@@ -68,11 +68,23 @@ def kselftest_results(text):
     body = text[start:end if end > 0 else len(text)]
     binary_failed = False
     binary = '?'
+    case = '?'
     for raw in body.splitlines():
         line = raw.rstrip('\r')
         m = re.match(r'^# selftests: (\S+): (\S+)$', line)
         if m:
             binary = f'{m.group(1)}/{m.group(2)}'
+            continue
+        # kselftest_harness.h announces each case ("#  RUN  NAME ...") and,
+        # in 6.1, reports a skipped one without its name: "ok N # SKIP why".
+        m = re.match(r'^# #\s+RUN\s+(\S+) \.\.\.$', line)
+        if m:
+            case = m.group(1)
+            continue
+        m = re.match(r'^# ok \d+ # (?:SKIP|skip)\s*(.*)$', line)
+        if m:
+            res.append(Result(Status.SKIP, f'{binary}: {case}',
+                              m.group(1) or 'skipped'))
             continue
         m = re.match(r'^# (not ok|ok) \d+ (.*?)(?: # (SKIP|skip)\s*(.*))?$',
                      line)

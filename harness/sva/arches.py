@@ -79,13 +79,14 @@ class BootMode:
     NAME is the suffix of its checks (x86_64-NAME/) and its console log;
     IOMMU replaces the arch's QEMU IOMMU device; CMDLINE is added to the
     kernel command line (sva_mode=NAME tells the guest init which checks
-    apply); DISK is added to the virtio disk's device options. A mode runs
-    only the machine checks and the VT-d machine KUnit suite, no
-    kselftests.
+    apply); DEVICES are QEMU options added before the disk, and DISK is
+    added to the virtio disk's device options. A mode runs only the
+    machine checks and the VT-d machine KUnit suite, no kselftests.
     """
     name: str
     iommu: str
     cmdline: str
+    devices: tuple = ()
     disk: str = ''
 
 
@@ -101,10 +102,16 @@ X86_MODES = {
     # RID_PASID entry the series writes, and QEMU's model processes the
     # PASID-based IOTLB and device-TLB invalidations (ATS on the disk,
     # device-iotlb on the IOMMU). No caching mode: QEMU keeps what it
-    # walked until the driver invalidates it.
+    # walked until the driver invalidates it. QEMU 10.0 refuses
+    # device-iotlb with x-pasid-mode ("PASID based device IOTLB is not
+    # supported"), so this IOMMU reports no PASID support. A virtio device
+    # is PCI Express, and so can have an ATS capability, only behind a
+    # PCIe port, not on the root bus.
     'flts': BootMode(
         name='flts', iommu='intel-iommu,intremap=on,x-scalable-mode=on,'
-        'x-flts=on,x-pasid-mode=on,device-iotlb=on',
+        'x-flts=on,device-iotlb=on',
         cmdline=' intel_iommu=on,sm_on iommu.strict=1 sva_mode=flts'
-        ' kunit.filter_glob=intel-iommu-machine', disk=',ats=on'),
+        ' kunit.filter_glob=intel-iommu-machine',
+        devices=('-device', 'pcie-root-port,id=rp0,bus=pcie.0,chassis=1'),
+        disk=',bus=rp0,ats=on'),
 }

@@ -134,7 +134,8 @@ def boot(paths, arch, src, out, extra_cmdline='', mode=None,
         '-smp', '2', '-m', memory, '-nographic', '-no-reboot', '-nic', 'none',
         '-kernel', os.path.join(out, a.image), '-initrd', img,
         '-append', cmdline.strip(),
-        '-drive', f'file={disk},if=none,id=d0,format=raw,readonly=on',
+        '-drive', f'file={disk},if=none,id=d0,format=raw,readonly=on'] + \
+        list(mode.devices if mode else ()) + [
         '-device', 'virtio-blk-pci,drive=d0,disable-legacy=on,'
         'iommu_platform=on' + (mode.disk if mode else '')]
     if options.kvm:

@@ -247,8 +247,10 @@ def coccicheck(paths, results, src):
                 if re.match(r'^\S+:\d+:', ln)]
     base = base_tree(paths)
     new = report(src, files)
-    old_files = [f for f in files if f in changed]
-    if new and old_files:
+    # Only the changed files that have reports need the base's run.
+    old_files = [f for f in changed
+                 if any(ln.startswith(f + ':') for ln in new)]
+    if old_files:
         old = report(base, old_files)
         new = [ln for ln in new if ln not in old]
     if new:

@@ -7,6 +7,7 @@ harness runs.
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -25,6 +26,18 @@ def write_sources(dest, entries):
                         ('Types', 'URIs', 'Suites', 'Components',
                          'Signed-By') if e.get(k)) + '\n'
     write(dest, text)
+
+
+def unmount_below(root):
+    """Unmount everything mounted at or below ROOT, deepest first."""
+    def mounts():
+        return [ln.split()[1] for ln in read('/proc/self/mounts').splitlines()
+                if ln.split()[1] == root or
+                ln.split()[1].startswith(root + '/')]
+    for m in sorted(mounts(), key=len, reverse=True):
+        subprocess.run(['umount', '-l', m])
+    if mounts():
+        raise Failure(f'cannot unmount {" ".join(mounts())}')
 
 
 def fresh_check(paths, host_ccache=None):
@@ -55,6 +68,9 @@ def fresh_check(paths, host_ccache=None):
     if not main:
         raise Failure('no apt source for Debian bookworm on this machine')
     t0 = time.monotonic()
+    # A run that was killed may have left its mounts: never remove a tree
+    # with the host's /dev bound into it.
+    unmount_below(root)
     shutil.rmtree(root, ignore_errors=True)
     os.makedirs(cache, exist_ok=True)
     run(['debootstrap', '--variant=minbase', '--cache-dir=' + cache,
@@ -78,6 +94,11 @@ def fresh_check(paths, host_ccache=None):
         mounts.append(('root/.cache/ccache', ['--bind', host_ccache]))
     mounted = []
     logf = os.path.join(fdir, 'check.log')
+    proc = None
+
+    def terminate(signum, _frame):
+        raise Failure(f'fresh-check stopped by signal {signum}')
+    old_term = signal.signal(signal.SIGTERM, terminate)
     try:
         for where, how in mounts:
             run(['mount'] + how + [os.path.join(root, where)])
@@ -90,14 +111,18 @@ def fresh_check(paths, host_ccache=None):
         with open(logf, 'w') as lf:
             proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
                                     stdout=subprocess.PIPE,
-                                    stderr=subprocess.STDOUT, text=True)
+                                    stderr=subprocess.STDOUT, text=True,
+                                    start_new_session=True)
             for line in proc.stdout:
                 sys.stdout.write(line)
                 lf.write(line)
             rc = proc.wait()
     finally:
-        for m in reversed(mounted):
-            subprocess.run(['umount', '-l', m])
+        signal.signal(signal.SIGTERM, old_term)
+        if proc and proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        unmount_below(root)
     text = read(logf)
     summary = re.findall(r'^(\d+) passed, (\d+) failed', text, re.M)
     took = time.monotonic() - t0

@@ -123,10 +123,12 @@ def check(paths, arches, options=BootOptions(), bisect_on=True,
             ('checkpatch', lambda: checkpatch(paths, results, src)),
             ('maintainers', lambda: maintainers_check(results, src)),
             ('coccinelle', lambda: coccicheck(paths, results, src))):
+        sub = phase(name)
         try:
             static_check()
         except Failure as e:   # the check could not run: that fails it
             results.add(False, name, str(e))
+        sub()
     done()
     for arch in arches:
         try:

@@ -61,6 +61,9 @@ class Request:
     bisect:         BISECT=0 leaves bisect out of check
     bisect_after:   BISECT_AFTER: check leaves bisect out after this long
     bisect_budget:  BISECT_BUDGET: seconds bisect may take in check
+    check_budget:   CHECK_BUDGET: seconds the whole check may take before
+                    bisect's remaining steps are skipped (cold CI under 60
+                    minutes)
     force:          FORCE: tree makes build/tree again over an old one
     host_ccache:    this machine's ccache (CCACHE_DIR) when
                     SVA_FRESH_CCACHE=1 lends it to fresh-check, else None
@@ -76,6 +79,7 @@ class Request:
     bisect: bool
     bisect_after: float
     bisect_budget: float
+    check_budget: float
     force: bool
     host_ccache: str | None
 
@@ -109,6 +113,7 @@ def make_request(args, env):
         bisect=env.get('BISECT', '1') != '0',
         bisect_after=_seconds(env, 'BISECT_AFTER', '2700'),
         bisect_budget=_seconds(env, 'BISECT_BUDGET', '1500'),
+        check_budget=_seconds(env, 'CHECK_BUDGET', '3300'),
         force=bool(env.get('FORCE')),
         host_ccache=(env.get('CCACHE_DIR',
                              os.path.expanduser('~/.cache/ccache'))
@@ -148,7 +153,8 @@ def verb_boot(req):
 def verb_check(req):
     return check.check(req.paths, req.arches, options=req.boot,
                        bisect_on=req.bisect, bisect_after=req.bisect_after,
-                       bisect_budget=req.bisect_budget)
+                       bisect_budget=req.bisect_budget,
+                       check_budget=req.check_budget)
 
 
 def verb_coverage(req):

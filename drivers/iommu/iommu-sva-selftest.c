@@ -7,6 +7,8 @@
  *   mock bus     a bus of its own (IOMMU_SVA_TEST_BUS), claimed with
  *                iommu_device_register_bus() so that the mock IOMMU runs
  *                next to the system's real IOMMU driver
+ *   mock IOMMUs  two instances, each with a bus and iommu_ops of its own,
+ *                so that to the core they are two drivers side by side
  *   mock device  a struct mock_dev on the mock bus, created and destroyed
  *                by a test process through IOMMU_SVA_TEST_DEV; it lives at
  *                most as long as the file it was created through
@@ -49,7 +51,7 @@
 #include <linux/uaccess.h>
 #include <linux/xarray.h>
 
-#include "iommu-sva-lib.h"
+#include "iommu-sva.h"
 #include "iommu-sva-test.h"
 
 #define MOCK_IOTLB_SIZE		64
@@ -125,11 +127,18 @@ struct mock_file {
 	struct xarray domains;		/* domain_id -> struct mock_domain */
 	struct xarray attachs;		/* any id -> struct mock_attach */
 	struct xarray pasids;		/* PASID -> its struct mock_dev */
+	/*
+	 * The mm of the process that opened the file, held with mmgrab()
+	 * until release: BIND_OPENER binds it, even once it has exited.
+	 */
+	struct mm_struct *opener_mm;
 };
 
 static DEFINE_IDA(mock_dev_ida);
-static struct iommu_device mock_iommu;
-static struct notifier_block mock_bus_nb;
+/* Instance i translates the devices of mock_buses[i] with mock_ops[i] */
+#define MOCK_NR_IOMMUS	2
+static struct iommu_device mock_iommus[MOCK_NR_IOMMUS];
+static struct notifier_block mock_bus_nbs[MOCK_NR_IOMMUS];
 static struct iopf_queue *mock_iopf_queue;
 static const struct iommu_domain_ops mock_domain_ops;
 
@@ -146,9 +155,9 @@ static struct attribute *mock_dev_attrs[] = {
 };
 ATTRIBUTE_GROUPS(mock_dev);
 
-static struct bus_type mock_bus = {
-	.name = IOMMU_SVA_TEST_BUS,
-	.dev_groups = mock_dev_groups,
+static struct bus_type mock_buses[MOCK_NR_IOMMUS] = {
+	{ .name = IOMMU_SVA_TEST_BUS, .dev_groups = mock_dev_groups },
+	{ .name = IOMMU_SVA_TEST_BUS "2", .dev_groups = mock_dev_groups },
 };
 
 /* The IOTLB of SVA domains */
@@ -350,13 +359,27 @@ static const struct iommu_domain_ops mock_domain_ops = {
 /* The IOMMU */
 static struct iommu_device *mock_probe_device(struct device *dev)
 {
-	if (dev->bus != &mock_bus)
-		return ERR_PTR(-ENODEV);
-	return &mock_iommu;
+	int i;
+
+	for (i = 0; i < MOCK_NR_IOMMUS; i++)
+		if (dev->bus == &mock_buses[i])
+			return &mock_iommus[i];
+	return ERR_PTR(-ENODEV);
 }
 
 static void mock_release_device(struct device *dev)
 {
+	struct mock_dev *mdev = to_mock_dev(dev);
+
+	/*
+	 * Unplugged with SVA on (DEV_UNPLUG): the core detached the PASIDs
+	 * already; stop fault reporting as SVA disable would.
+	 */
+	if (mdev->sva_enabled) {
+		WARN_ON(iommu_unregister_device_fault_handler(dev));
+		iopf_queue_remove_device(mock_iopf_queue, dev);
+		mdev->sva_enabled = false;
+	}
 }
 
 static struct iommu_group *mock_device_group(struct device *dev)
@@ -452,7 +475,7 @@ static int mock_page_response(struct device *dev,
 	return fault ? 0 : -EINVAL;
 }
 
-static const struct iommu_ops mock_ops = {
+static const struct iommu_ops mock_ops_template = {
 	.owner = THIS_MODULE,
 	.pgsize_bitmap = PAGE_SIZE,
 	.domain_alloc = mock_domain_alloc,
@@ -466,6 +489,12 @@ static const struct iommu_ops mock_ops = {
 	.page_response = mock_page_response,
 	.default_domain_ops = &mock_domain_ops,
 };
+
+/*
+ * Copies of the template, one per instance: the core tells drivers apart
+ * by their ops.
+ */
+static struct iommu_ops mock_ops[MOCK_NR_IOMMUS];
 
 /* Mock devices */
 static void mock_dev_release(struct device *dev)
@@ -497,11 +526,16 @@ static int mock_dev_create(struct mock_file *mfile,
 	int rc;
 
 	if (bits > IOMMU_SVA_TEST_MAX_PASID_BITS || cmd->dev_create.max_pasids ||
-	    cmd->dev_create.__reserved)
+	    cmd->dev_create.iommu >= MOCK_NR_IOMMUS)
 		return -EINVAL;
-	if (cmd->dev_create.group_with &&
-	    !mock_dev_find(mfile, cmd->dev_create.group_with))
-		return -ENOENT;
+	if (cmd->dev_create.group_with) {
+		mdev = mock_dev_find(mfile, cmd->dev_create.group_with);
+		if (!mdev)
+			return -ENOENT;
+		/* A group has the devices of one IOMMU */
+		if (mdev->dev.bus != &mock_buses[cmd->dev_create.iommu])
+			return -EINVAL;
+	}
 
 	mdev = kzalloc(sizeof(*mdev), GFP_KERNEL);
 	if (!mdev)
@@ -520,7 +554,7 @@ static int mock_dev_create(struct mock_file *mfile,
 	xa_init_flags(&mdev->faults, XA_FLAGS_ALLOC);
 	device_initialize(&mdev->dev);
 	/* From here on mock_dev_release() frees mdev and its id. */
-	mdev->dev.bus = &mock_bus;
+	mdev->dev.bus = &mock_buses[cmd->dev_create.iommu];
 	mdev->dev.release = mock_dev_release;
 	rc = dev_set_name(&mdev->dev, "mock%u", mdev->id);
 	if (rc)
@@ -533,11 +567,19 @@ static int mock_dev_create(struct mock_file *mfile,
 	if (rc)
 		goto err_put;
 
-	/* The bus notifier probed the device into a group of its own. */
+	/* The bus notifier probed the device into a group. */
 	group = iommu_group_get(&mdev->dev);
 	if (!group) {
-		rc = -ENODEV;
-		goto err_del;
+		/*
+		 * The notifier drops the core's errno (say, -EBUSY from a
+		 * group that has PASIDs attached): probe again to learn it.
+		 */
+		rc = iommu_probe_device(&mdev->dev);
+		group = iommu_group_get(&mdev->dev);
+		if (!group) {
+			rc = rc ?: -ENODEV;
+			goto err_del;
+		}
 	}
 	iommu_group_put(group);
 	mdev->group_with = NULL;
@@ -599,6 +641,33 @@ static int mock_dev_destroy_id(struct mock_file *mfile, u32 dev_id)
 	return 0;
 }
 
+/*
+ * Destroy a device that bonds still hold, as a driver that lets its
+ * handles outlive the device does: the core detaches their PASIDs when it
+ * releases the device, and UNBIND later only frees. The handles keep the
+ * struct device, and with it the mock_dev, until then. Paging attachments
+ * and PASIDs of the file, which hold no reference, must go first.
+ */
+static int mock_dev_unplug(struct mock_file *mfile, u32 dev_id)
+{
+	struct mock_dev *mdev = mock_dev_find(mfile, dev_id);
+	struct mock_attach *attach;
+	unsigned long index;
+	void *owner;
+
+	if (!mdev)
+		return -ENOENT;
+	xa_for_each(&mfile->attachs, index, attach)
+		if (attach->mdev == mdev)
+			return -EBUSY;
+	xa_for_each(&mfile->pasids, index, owner)
+		if (owner == mdev)
+			return -EBUSY;
+	xa_erase(&mfile->devs, dev_id);
+	device_unregister(&mdev->dev);
+	return 0;
+}
+
 static int mock_sva_feature(struct mock_file *mfile, u32 dev_id, bool enable)
 {
 	struct mock_dev *mdev = mock_dev_find(mfile, dev_id);
@@ -610,8 +679,9 @@ static int mock_sva_feature(struct mock_file *mfile, u32 dev_id, bool enable)
 	return iommu_dev_disable_feature(&mdev->dev, IOMMU_DEV_FEAT_SVA);
 }
 
-/* Binds of the caller's mm */
-static int mock_bind(struct mock_file *mfile, struct iommu_sva_test_cmd *cmd)
+/* Binds of the caller's mm (BIND) or of the opener's (BIND_OPENER) */
+static int mock_bind(struct mock_file *mfile, struct iommu_sva_test_cmd *cmd,
+		     struct mm_struct *mm)
 {
 	struct mock_dev *mdev = mock_dev_find(mfile, cmd->dev_id);
 	struct iommu_sva *handle;
@@ -625,7 +695,7 @@ static int mock_bind(struct mock_file *mfile, struct iommu_sva_test_cmd *cmd)
 	if (cmd->bind.bind_id || cmd->bind.pasid)
 		return -EINVAL;
 
-	handle = iommu_sva_bind_device(&mdev->dev, current->mm, NULL);
+	handle = iommu_sva_bind_device(&mdev->dev, mm, NULL);
 	if (IS_ERR(handle))
 		return PTR_ERR(handle);
 
@@ -680,15 +750,17 @@ static int mock_pasid_alloc(struct mock_file *mfile,
 			    struct iommu_sva_test_cmd *cmd)
 {
 	struct mock_dev *mdev = mock_dev_find(mfile, cmd->dev_id);
-	int pasid, rc;
+	ioasid_t pasid;
+	int rc;
 
 	if (!mdev)
 		return -ENOENT;
 	if (cmd->pasid.pasid)
 		return -EINVAL;
+	/* Mock devices have PASIDs: a failure means none is free. */
 	pasid = iommu_alloc_global_pasid(&mdev->dev);
-	if (pasid < 0)
-		return pasid;
+	if (pasid == IOMMU_PASID_INVALID)
+		return -ENOSPC;
 	rc = xa_insert(&mfile->pasids, pasid, mdev, GFP_KERNEL);
 	if (rc) {
 		iommu_free_global_pasid(pasid);
@@ -716,13 +788,22 @@ static int mock_pasid_free(struct mock_file *mfile, u32 pasid)
 static int mock_paging_alloc(struct mock_file *mfile,
 			     struct iommu_sva_test_cmd *cmd)
 {
+	struct bus_type *bus = &mock_buses[0];
 	struct iommu_domain *domain;
+	struct mock_dev *mdev;
 	u32 id;
 	int rc;
 
 	if (cmd->domain.domain_id || cmd->domain.pasid)
 		return -EINVAL;
-	domain = iommu_domain_alloc(&mock_bus);
+	/* On the mock IOMMU of @dev_id, if given */
+	if (cmd->dev_id) {
+		mdev = mock_dev_find(mfile, cmd->dev_id);
+		if (!mdev)
+			return -ENOENT;
+		bus = mdev->dev.bus;
+	}
+	domain = iommu_domain_alloc(bus);
 	if (!domain)
 		return -ENOMEM;
 	rc = xa_alloc(&mfile->domains, &id, to_mock_domain(domain),
@@ -1178,6 +1259,9 @@ static int mock_fops_open(struct inode *inode, struct file *filp)
 	xa_init_flags(&mfile->domains, XA_FLAGS_ALLOC1);
 	xa_init_flags(&mfile->attachs, XA_FLAGS_ALLOC1);
 	xa_init(&mfile->pasids);
+	/* Pairs with the mmdrop() in mock_fops_release() */
+	mmgrab(current->mm);
+	mfile->opener_mm = current->mm;
 	filp->private_data = mfile;
 	return 0;
 }
@@ -1220,6 +1304,7 @@ static int mock_fops_release(struct inode *inode, struct file *filp)
 	xa_destroy(&mfile->pasids);
 	xa_destroy(&mfile->devs);
 	mutex_destroy(&mfile->lock);
+	mmdrop(mfile->opener_mm);
 	kfree(mfile);
 	return 0;
 }
@@ -1234,6 +1319,7 @@ static size_t mock_cmd_arg_size(u32 op)
 		return sizeof(cmd->dev_create);
 	case IOMMU_SVA_TEST_OP_BIND:
 	case IOMMU_SVA_TEST_OP_UNBIND:
+	case IOMMU_SVA_TEST_OP_BIND_OPENER:
 		return sizeof(cmd->bind);
 	case IOMMU_SVA_TEST_OP_MM_PASID:
 		return sizeof(cmd->mm_pasid);
@@ -1262,6 +1348,7 @@ static bool mock_cmd_creates(u32 op)
 {
 	return op == IOMMU_SVA_TEST_OP_DEV_CREATE ||
 	       op == IOMMU_SVA_TEST_OP_BIND ||
+	       op == IOMMU_SVA_TEST_OP_BIND_OPENER ||
 	       op == IOMMU_SVA_TEST_OP_PASID_ALLOC ||
 	       op == IOMMU_SVA_TEST_OP_PAGING_ALLOC;
 }
@@ -1274,6 +1361,7 @@ static void mock_cmd_undo(struct mock_file *mfile,
 		mock_dev_destroy_id(mfile, cmd->dev_id);
 		break;
 	case IOMMU_SVA_TEST_OP_BIND:
+	case IOMMU_SVA_TEST_OP_BIND_OPENER:
 		mock_unbind(mfile, cmd->bind.bind_id);
 		break;
 	case IOMMU_SVA_TEST_OP_PASID_ALLOC:
@@ -1294,12 +1382,16 @@ static int mock_cmd_locked(struct mock_file *mfile,
 		return mock_dev_create(mfile, cmd);
 	case IOMMU_SVA_TEST_OP_DEV_DESTROY:
 		return mock_dev_destroy_id(mfile, cmd->dev_id);
+	case IOMMU_SVA_TEST_OP_DEV_UNPLUG:
+		return mock_dev_unplug(mfile, cmd->dev_id);
 	case IOMMU_SVA_TEST_OP_SVA_ENABLE:
 		return mock_sva_feature(mfile, cmd->dev_id, true);
 	case IOMMU_SVA_TEST_OP_SVA_DISABLE:
 		return mock_sva_feature(mfile, cmd->dev_id, false);
 	case IOMMU_SVA_TEST_OP_BIND:
-		return mock_bind(mfile, cmd);
+		return mock_bind(mfile, cmd, current->mm);
+	case IOMMU_SVA_TEST_OP_BIND_OPENER:
+		return mock_bind(mfile, cmd, mfile->opener_mm);
 	case IOMMU_SVA_TEST_OP_UNBIND:
 		return mock_unbind(mfile, cmd->bind.bind_id);
 	case IOMMU_SVA_TEST_OP_COUNTERS:
@@ -1383,38 +1475,62 @@ static struct miscdevice mock_misc = {
 	.mode = 0600,
 };
 
-static int __init mock_init(void)
+static void mock_iommus_unregister(int n)
+{
+	while (n--) {
+		iommu_device_unregister_bus(&mock_iommus[n], &mock_buses[n],
+					    &mock_bus_nbs[n]);
+		iommu_device_sysfs_remove(&mock_iommus[n]);
+		bus_unregister(&mock_buses[n]);
+	}
+}
+
+static int mock_iommu_register(int i)
 {
 	int rc;
 
+	mock_ops[i] = mock_ops_template;
 	/* The mock IOMMU supports 20-bit PASIDs, as PCIe allows. */
-	mock_iommu.max_pasids = 1U << IOMMU_SVA_TEST_MAX_PASID_BITS;
+	mock_iommus[i].max_pasids = 1U << IOMMU_SVA_TEST_MAX_PASID_BITS;
+	rc = bus_register(&mock_buses[i]);
+	if (rc)
+		return rc;
+	rc = iommu_device_sysfs_add(&mock_iommus[i], NULL, NULL, "%s",
+				    mock_buses[i].name);
+	if (rc)
+		goto err_bus;
+	rc = iommu_device_register_bus(&mock_iommus[i], &mock_ops[i],
+				       &mock_buses[i], &mock_bus_nbs[i]);
+	if (rc)
+		goto err_sysfs;
+	return 0;
+
+err_sysfs:
+	iommu_device_sysfs_remove(&mock_iommus[i]);
+err_bus:
+	bus_unregister(&mock_buses[i]);
+	return rc;
+}
+
+static int __init mock_init(void)
+{
+	int i, rc;
+
 	mock_iopf_queue = iopf_queue_alloc(IOMMU_SVA_TEST_BUS);
 	if (!mock_iopf_queue)
 		return -ENOMEM;
-	rc = bus_register(&mock_bus);
-	if (rc)
-		goto err_queue;
-	rc = iommu_device_sysfs_add(&mock_iommu, NULL, NULL, "%s",
-				    IOMMU_SVA_TEST_BUS);
-	if (rc)
-		goto err_bus;
-	rc = iommu_device_register_bus(&mock_iommu, &mock_ops, &mock_bus,
-				       &mock_bus_nb);
-	if (rc)
-		goto err_sysfs;
+	for (i = 0; i < MOCK_NR_IOMMUS; i++) {
+		rc = mock_iommu_register(i);
+		if (rc)
+			goto err_iommus;
+	}
 	rc = misc_register(&mock_misc);
 	if (rc)
-		goto err_iommu;
+		goto err_iommus;
 	return 0;
 
-err_iommu:
-	iommu_device_unregister_bus(&mock_iommu, &mock_bus, &mock_bus_nb);
-err_sysfs:
-	iommu_device_sysfs_remove(&mock_iommu);
-err_bus:
-	bus_unregister(&mock_bus);
-err_queue:
+err_iommus:
+	mock_iommus_unregister(i);
 	iopf_queue_free(mock_iopf_queue);
 	return rc;
 }

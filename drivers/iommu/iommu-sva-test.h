@@ -35,6 +35,8 @@ enum {
 	IOMMU_SVA_TEST_OP_DETACH_PASID,
 	IOMMU_SVA_TEST_OP_MAP,
 	IOMMU_SVA_TEST_OP_UNMAP,
+	IOMMU_SVA_TEST_OP_BIND_OPENER,
+	IOMMU_SVA_TEST_OP_DEV_UNPLUG,
 };
 
 /* Flags of IOMMU_SVA_TEST_OP_DMA */
@@ -46,18 +48,24 @@ enum {
  * @op: IOMMU_SVA_TEST_OP_*
  * @dev_id: the mock device: output of DEV_CREATE, input of the others that
  *          act on a device; it is named "mock<dev_id>" on the
- *          IOMMU_SVA_TEST_BUS bus
+ *          IOMMU_SVA_TEST_BUS bus. DEV_DESTROY refuses a device that
+ *          anything of the file uses; DEV_UNPLUG destroys one that bonds
+ *          still hold (they stay, for UNBIND)
  * @__reserved: must be 0
  * @dev_create: DEV_CREATE: @pasid_bits (in) is the width of the device's
  *              PASIDs, 0 for none; @max_pasids (out) is what the IOMMU core
  *              made of it, capped by the mock IOMMU's own 20 bits;
  *              @group_with (in), if not 0, is a device of the same file
  *              whose IOMMU group the new device joins, as devices that
- *              the IOMMU cannot tell apart do
+ *              the IOMMU cannot tell apart do; @iommu (in) is the mock
+ *              IOMMU instance in front of the device, 0 or 1, each with a
+ *              bus and driver ops of its own
  * @bind: BIND of the caller's mm to @dev_id: @bind_id (out) names the bond;
  *        a repeated bind of the same device returns the same @bind_id, as
  *        the core returns the same handle; @pasid (out) is the bond's PASID.
- *        UNBIND: @bind_id (in) drops one reference.
+ *        UNBIND: @bind_id (in) drops one reference. BIND_OPENER: the same
+ *        as BIND for the mm of the process that opened the file, which
+ *        may have exited since.
  * @mm_pasid: MM_PASID: @pasid (out) is the caller's mm->pasid
  * @dma: DMA by @dev_id with PASID @pasid to or from @addr (a user virtual
  *       address for an SVA domain, an IOVA for a paging domain), @length
@@ -69,8 +77,9 @@ enum {
  * @pasid: PASID_ALLOC (out) / PASID_FREE (in) a PASID of the global space
  *         for @dev_id, ATTACH_PASID / DETACH_PASID (in): the PASID
  * @domain: PAGING_ALLOC (out) / PAGING_FREE (in) an unmanaged domain of the
- *          mock IOMMU, @domain_id; ATTACH_PASID (in) @domain_id at @pasid
- *          (the top-level field) of @dev_id
+ *          mock IOMMU of @dev_id (if not 0, else of instance 0),
+ *          @domain_id; ATTACH_PASID (in) @domain_id at @pasid (the
+ *          top-level field) of @dev_id
  * @map: MAP @length bytes of the caller's memory at @uptr into
  *       @domain_id at @iova, readable and, with @write, writable; UNMAP
  *       (in: @domain_id, @iova, @length) undoes it
@@ -86,7 +95,7 @@ struct iommu_sva_test_cmd {
 			__u32 pasid_bits;
 			__u32 max_pasids;
 			__u32 group_with;
-			__u32 __reserved;
+			__u32 iommu;
 		} dev_create;
 		struct {
 			__u32 bind_id;

@@ -42,14 +42,16 @@ static inline int sva_cmd(int fd, __u32 op, struct iommu_sva_test_cmd *cmd)
 	return ioctl(fd, IOMMU_SVA_TEST_CMD, cmd) ? -errno : 0;
 }
 
-static inline int _test_cmd_dev_create_group(int fd, __u32 pasid_bits,
-					     __u32 group_with, __u32 *dev_id,
-					     __u32 *max_pasids)
+/* DEV_CREATE behind mock IOMMU @iommu, in the group of @group_with */
+static inline int sva_cmd_dev_create(int fd, __u32 pasid_bits,
+				     __u32 group_with, __u32 iommu,
+				     __u32 *dev_id, __u32 *max_pasids)
 {
 	struct iommu_sva_test_cmd cmd = {
 		.dev_create = {
 			.pasid_bits = pasid_bits,
 			.group_with = group_with,
+			.iommu = iommu,
 		},
 	};
 	int rc = sva_cmd(fd, IOMMU_SVA_TEST_OP_DEV_CREATE, &cmd);
@@ -61,11 +63,27 @@ static inline int _test_cmd_dev_create_group(int fd, __u32 pasid_bits,
 	return rc;
 }
 
+static inline int _test_cmd_dev_create_group(int fd, __u32 pasid_bits,
+					     __u32 group_with, __u32 *dev_id,
+					     __u32 *max_pasids)
+{
+	return sva_cmd_dev_create(fd, pasid_bits, group_with, 0, dev_id,
+				  max_pasids);
+}
+
+/* A device behind the mock IOMMU instance @iommu (0 or 1) */
+static inline int _test_cmd_dev_create_iommu(int fd, __u32 pasid_bits,
+					     __u32 iommu, __u32 *dev_id,
+					     __u32 *max_pasids)
+{
+	return sva_cmd_dev_create(fd, pasid_bits, 0, iommu, dev_id,
+				  max_pasids);
+}
+
 static inline int _test_cmd_dev_create(int fd, __u32 pasid_bits,
 				       __u32 *dev_id, __u32 *max_pasids)
 {
-	return _test_cmd_dev_create_group(fd, pasid_bits, 0, dev_id,
-					  max_pasids);
+	return sva_cmd_dev_create(fd, pasid_bits, 0, 0, dev_id, max_pasids);
 }
 
 static inline int _test_cmd_dev_destroy(int fd, __u32 dev_id)
@@ -73,6 +91,14 @@ static inline int _test_cmd_dev_destroy(int fd, __u32 dev_id)
 	struct iommu_sva_test_cmd cmd = { .dev_id = dev_id };
 
 	return sva_cmd(fd, IOMMU_SVA_TEST_OP_DEV_DESTROY, &cmd);
+}
+
+/* Destroy @dev_id although bonds still hold it; they stay, for UNBIND */
+static inline int _test_cmd_dev_unplug(int fd, __u32 dev_id)
+{
+	struct iommu_sva_test_cmd cmd = { .dev_id = dev_id };
+
+	return sva_cmd(fd, IOMMU_SVA_TEST_OP_DEV_UNPLUG, &cmd);
 }
 
 static inline int _test_cmd_sva(int fd, __u32 dev_id, int enable)
@@ -83,17 +109,33 @@ static inline int _test_cmd_sva(int fd, __u32 dev_id, int enable)
 			   IOMMU_SVA_TEST_OP_SVA_DISABLE, &cmd);
 }
 
-static inline int _test_cmd_bind(int fd, __u32 dev_id, __u32 *bind_id,
-				 __u32 *pasid)
+/* BIND or BIND_OPENER of @dev_id */
+static inline int sva_cmd_bind(int fd, __u32 op, __u32 dev_id,
+			       __u32 *bind_id, __u32 *pasid)
 {
 	struct iommu_sva_test_cmd cmd = { .dev_id = dev_id };
-	int rc = sva_cmd(fd, IOMMU_SVA_TEST_OP_BIND, &cmd);
+	int rc = sva_cmd(fd, op, &cmd);
 
 	if (!rc && bind_id)
 		*bind_id = cmd.bind.bind_id;
 	if (!rc && pasid)
 		*pasid = cmd.bind.pasid;
 	return rc;
+}
+
+/* Bind the caller's mm */
+static inline int _test_cmd_bind(int fd, __u32 dev_id, __u32 *bind_id,
+				 __u32 *pasid)
+{
+	return sva_cmd_bind(fd, IOMMU_SVA_TEST_OP_BIND, dev_id, bind_id, pasid);
+}
+
+/* Bind the mm of the process that opened @fd, which may have exited */
+static inline int _test_cmd_bind_opener(int fd, __u32 dev_id,
+					__u32 *bind_id, __u32 *pasid)
+{
+	return sva_cmd_bind(fd, IOMMU_SVA_TEST_OP_BIND_OPENER, dev_id,
+			    bind_id, pasid);
 }
 
 static inline int _test_cmd_unbind(int fd, __u32 bind_id)
@@ -155,6 +197,18 @@ static inline int _test_cmd_pasid_free(int fd, __u32 pasid)
 	struct iommu_sva_test_cmd cmd = { .pasid.pasid = pasid };
 
 	return sva_cmd(fd, IOMMU_SVA_TEST_OP_PASID_FREE, &cmd);
+}
+
+/* A paging domain of the mock IOMMU of @dev_id, or of instance 0 if 0 */
+static inline int _test_cmd_paging_alloc_dev(int fd, __u32 dev_id,
+					     __u32 *domain_id)
+{
+	struct iommu_sva_test_cmd cmd = { .dev_id = dev_id };
+	int rc = sva_cmd(fd, IOMMU_SVA_TEST_OP_PAGING_ALLOC, &cmd);
+
+	if (!rc)
+		*domain_id = cmd.domain.domain_id;
+	return rc;
 }
 
 static inline int _test_cmd_paging_alloc(int fd, __u32 *domain_id)
@@ -231,10 +285,26 @@ static inline int _test_cmd_unmap(int fd, __u32 domain_id, uint64_t iova,
 	ASSERT_EQ(0, _test_cmd_dev_create(self->fd, bits, dev_id, NULL))
 #define test_err_dev_create(_errno, bits) \
 	ASSERT_EQ(-(_errno), _test_cmd_dev_create(self->fd, bits, NULL, NULL))
+#define test_cmd_dev_create_group(bits, group_with, dev_id) \
+	ASSERT_EQ(0, _test_cmd_dev_create_group(self->fd, bits, group_with, \
+						dev_id, NULL))
+#define test_err_dev_create_group(_errno, bits, group_with) \
+	ASSERT_EQ(-(_errno), _test_cmd_dev_create_group(self->fd, bits, \
+							group_with, NULL, NULL))
+#define test_cmd_dev_create_iommu(bits, iommu, dev_id) \
+	ASSERT_EQ(0, _test_cmd_dev_create_iommu(self->fd, bits, iommu, \
+						dev_id, NULL))
+#define test_err_dev_create_iommu(_errno, bits, iommu) \
+	ASSERT_EQ(-(_errno), _test_cmd_dev_create_iommu(self->fd, bits, \
+							iommu, NULL, NULL))
 #define test_cmd_dev_destroy(dev_id) \
 	ASSERT_EQ(0, _test_cmd_dev_destroy(self->fd, dev_id))
 #define test_err_dev_destroy(_errno, dev_id) \
 	ASSERT_EQ(-(_errno), _test_cmd_dev_destroy(self->fd, dev_id))
+#define test_cmd_dev_unplug(dev_id) \
+	ASSERT_EQ(0, _test_cmd_dev_unplug(self->fd, dev_id))
+#define test_err_dev_unplug(_errno, dev_id) \
+	ASSERT_EQ(-(_errno), _test_cmd_dev_unplug(self->fd, dev_id))
 #define test_cmd_sva_enable(dev_id) \
 	ASSERT_EQ(0, _test_cmd_sva(self->fd, dev_id, 1))
 #define test_cmd_sva_disable(dev_id) \
@@ -243,6 +313,11 @@ static inline int _test_cmd_unmap(int fd, __u32 domain_id, uint64_t iova,
 	ASSERT_EQ(0, _test_cmd_bind(self->fd, dev_id, bind_id, pasid))
 #define test_err_bind(_errno, dev_id) \
 	ASSERT_EQ(-(_errno), _test_cmd_bind(self->fd, dev_id, NULL, NULL))
+#define test_cmd_bind_opener(dev_id, bind_id, pasid) \
+	ASSERT_EQ(0, _test_cmd_bind_opener(self->fd, dev_id, bind_id, pasid))
+#define test_err_bind_opener(_errno, dev_id) \
+	ASSERT_EQ(-(_errno), _test_cmd_bind_opener(self->fd, dev_id, NULL, \
+						   NULL))
 #define test_cmd_unbind(bind_id) \
 	ASSERT_EQ(0, _test_cmd_unbind(self->fd, bind_id))
 #define test_cmd_dma(dev_id, pasid, addr, buf, len, write) \

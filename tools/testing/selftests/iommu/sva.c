@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,6 +41,8 @@ static void fill(void *buf, size_t len, unsigned int seed)
 	for (i = 0; i < len; i++)
 		((unsigned char *)buf)[i] = (unsigned char)(seed + i * 7 + i / 4096);
 }
+
+static int fill_pasids(int fd, __u32 dev, __u32 *p, int max);
 
 static int open_mock(void)
 {
@@ -149,10 +152,14 @@ TEST_F(sva, bind_pasid_too_big)
 	ASSERT_EQ(0, _test_cmd_dev_create(self->fd, 1, &dev1, &max));
 	ASSERT_EQ(2, max);
 	test_cmd_sva_enable(dev1);
-	/* Make sure PASID 1 is taken: by our mm or by an allocation */
+	/*
+	 * Make sure PASID 1 is taken: by our mm or by an allocation. An
+	 * exited process of an earlier test may still hold it, until its
+	 * lazily freed mm goes: wait for that, or the child could get it.
+	 */
 	if (self->pasid != 1) {
-		rc = _test_cmd_pasid_alloc(self->fd, dev1, &p);
-		ASSERT_TRUE(rc == 0 || rc == -ENOSPC);
+		rc = fill_pasids(self->fd, dev1, &p, 1);
+		ASSERT_TRUE(rc == 0 || rc == 1);
 	}
 
 	pid = fork();
@@ -712,6 +719,160 @@ TEST_F(sva, attach_pasid_shared_group)
 						      NULL, NULL));
 }
 
+/*
+ * A group does not grow while a PASID is attached: the device that would
+ * join would find the first one's domains at PASIDs never set up for it
+ * (and DMA into its mm without a bind). The bond keeps working, and once
+ * it is gone the device can join; in a group of two, binds fail with
+ * EINVAL, the errno of a multi-device group, not EBUSY.
+ */
+TEST_F(sva, group_growth_while_bound)
+{
+	char src[8] = "pattern", dst[8] = { };
+	__u32 dev2, pasid2, dom, pasid;
+
+	/* Bound: no device joins the group, and nothing is left of it */
+	test_err_dev_create_group(EBUSY, 20, self->dev_id);
+	test_err_dev_create_group(EBUSY, 20, self->dev_id);
+	test_cmd_dma(self->dev_id, self->pasid, src, dst, sizeof(src), 0);
+	ASSERT_STREQ(src, dst);
+	/* A paging domain at a PASID holds the group the same way */
+	test_cmd_unbind(self->bind_id);
+	ASSERT_EQ(0, _test_cmd_paging_alloc(self->fd, &dom));
+	ASSERT_EQ(0, _test_cmd_pasid_alloc(self->fd, self->dev_id, &pasid));
+	test_cmd_attach(self->dev_id, dom, pasid);
+	test_err_dev_create_group(EBUSY, 20, self->dev_id);
+	test_cmd_detach(self->dev_id, dom, pasid);
+	ASSERT_EQ(0, _test_cmd_pasid_free(self->fd, pasid));
+	ASSERT_EQ(0, _test_cmd_paging_free(self->fd, dom));
+	/* Nothing attached: a device joins */
+	test_cmd_dev_create_group(20, self->dev_id, &dev2);
+	test_cmd_sva_enable(dev2);
+	test_err_bind(EINVAL, dev2);
+	test_err_bind(EINVAL, self->dev_id);
+	/* Alone again, the first device binds the same PASID */
+	test_cmd_sva_disable(dev2);
+	test_cmd_dev_destroy(dev2);
+	test_cmd_bind(self->dev_id, &self->bind_id, &pasid2);
+	ASSERT_EQ(self->pasid, pasid2);
+	test_cmd_dma(self->dev_id, self->pasid, src, dst, sizeof(src), 0);
+}
+
+/*
+ * A bond may outlive its device (a driver that lets its handles outlive
+ * the device): the core detaches the PASID when it releases the device,
+ * and the later unbinds only free, without touching the released device's
+ * IOMMU data. The PASID and the mock IOMMU stay usable.
+ */
+TEST_F(sva, unbind_after_unplug)
+{
+	char src[8] = "pattern", dst[8] = { };
+	__u32 dev2, bind2, bind3, pasid2, dom, pasid;
+
+	/* The unplugged device's bond is the mm's only one on the IOMMU */
+	test_cmd_unbind(self->bind_id);
+	test_cmd_dev_create(20, &dev2);
+	test_cmd_sva_enable(dev2);
+	test_cmd_bind(dev2, &bind2, &pasid2);
+	ASSERT_EQ(self->pasid, pasid2);
+	test_cmd_bind(dev2, &bind3, NULL);
+	ASSERT_EQ(bind2, bind3);
+	test_cmd_dma(dev2, pasid2, src, dst, sizeof(src), 0);
+
+	/* A paging attachment of the file holds the device: refused */
+	ASSERT_EQ(0, _test_cmd_paging_alloc(self->fd, &dom));
+	ASSERT_EQ(0, _test_cmd_pasid_alloc(self->fd, dev2, &pasid));
+	test_cmd_attach(dev2, dom, pasid);
+	test_err_dev_unplug(EBUSY, dev2);
+	test_cmd_detach(dev2, dom, pasid);
+	ASSERT_EQ(0, _test_cmd_pasid_free(self->fd, pasid));
+	ASSERT_EQ(0, _test_cmd_paging_free(self->fd, dom));
+
+	/* Gone with two references on its bond; both unbinds work */
+	test_cmd_dev_unplug(dev2);
+	test_err_dma(ENOENT, dev2, pasid2, src, dst, sizeof(src), 0);
+	test_cmd_unbind(bind2);
+	test_cmd_unbind(bind2);
+	ASSERT_EQ(-ENOENT, _test_cmd_unbind(self->fd, bind2));
+
+	/* Same again with another device sharing the mm's domain */
+	test_cmd_bind(self->dev_id, &self->bind_id, NULL);
+	test_cmd_dev_create(20, &dev2);
+	test_cmd_sva_enable(dev2);
+	test_cmd_bind(dev2, &bind2, NULL);
+	test_cmd_dev_unplug(dev2);
+	test_cmd_dma(self->dev_id, self->pasid, src, dst, sizeof(src), 0);
+	ASSERT_STREQ(src, dst);
+	test_cmd_unbind(bind2);
+
+	/* A new device binds the mm's PASID and DMAs through it */
+	test_cmd_dev_create(20, &dev2);
+	test_cmd_sva_enable(dev2);
+	test_cmd_bind(dev2, &bind2, &pasid2);
+	ASSERT_EQ(self->pasid, pasid2);
+	memset(dst, 0, sizeof(dst));
+	test_cmd_dma(dev2, pasid2, src, dst, sizeof(src), 0);
+	ASSERT_STREQ(src, dst);
+	test_cmd_unbind(bind2);
+	test_cmd_sva_disable(dev2);
+	test_cmd_dev_destroy(dev2);
+}
+
+/*
+ * The two mock IOMMUs are two drivers to the core: a domain of one is
+ * refused with EINVAL at a PASID of a device of the other, in either
+ * direction, and leaves nothing attached. One mm bound through both
+ * IOMMUs gets an SVA domain on each, at the same PASID.
+ */
+TEST_F(sva, foreign_domain)
+{
+	struct iommu_sva_test_cmd c0, c1, o0, o1;
+	char src[8] = "pattern", dst[8] = { };
+	__u32 other, dom, dom_other, pasid, mine, bind2, pasid2;
+
+	test_err_dev_create_iommu(EINVAL, 20, 2);
+	test_cmd_dev_create_iommu(20, 1, &other);
+	ASSERT_EQ(0, _test_cmd_paging_alloc(self->fd, &dom));
+	ASSERT_EQ(0, _test_cmd_paging_alloc_dev(self->fd, other, &dom_other));
+	ASSERT_EQ(0, _test_cmd_pasid_alloc(self->fd, other, &pasid));
+	ASSERT_EQ(0, _test_cmd_pasid_alloc(self->fd, self->dev_id, &mine));
+
+	/* Foreign both ways; nothing is attached after */
+	test_err_attach(EINVAL, other, dom, pasid);
+	test_err_dma(ENODEV, other, pasid, 0, dst, 1, 0);
+	test_err_attach(EINVAL, self->dev_id, dom_other, mine);
+	test_err_dma(ENODEV, self->dev_id, mine, 0, dst, 1, 0);
+	/* Each IOMMU's own domain is accepted at the same PASIDs */
+	test_cmd_attach(other, dom_other, pasid);
+	test_cmd_attach(self->dev_id, dom, mine);
+	test_cmd_detach(other, dom_other, pasid);
+	test_cmd_detach(self->dev_id, dom, mine);
+
+	/* One mm through both IOMMUs: one PASID, two SVA domains */
+	test_cmd_sva_enable(other);
+	test_cmd_bind(other, &bind2, &pasid2);
+	ASSERT_EQ(self->pasid, pasid2);
+	test_cmd_counters(self->dev_id, self->pasid, &c0);
+	test_cmd_counters(other, self->pasid, &o0);
+	test_cmd_dma(other, self->pasid, src, dst, sizeof(src), 0);
+	ASSERT_STREQ(src, dst);
+	test_cmd_counters(self->dev_id, self->pasid, &c1);
+	test_cmd_counters(other, self->pasid, &o1);
+	/* Only the other IOMMU's domain walked the mm */
+	ASSERT_LT(o0.counters.iotlb_fill + o0.counters.iotlb_hit,
+		  o1.counters.iotlb_fill + o1.counters.iotlb_hit);
+	ASSERT_EQ(c0.counters.iotlb_fill, c1.counters.iotlb_fill);
+	ASSERT_EQ(c0.counters.iotlb_hit, c1.counters.iotlb_hit);
+
+	test_cmd_unbind(bind2);
+	test_cmd_sva_disable(other);
+	ASSERT_EQ(0, _test_cmd_pasid_free(self->fd, pasid));
+	ASSERT_EQ(0, _test_cmd_pasid_free(self->fd, mine));
+	ASSERT_EQ(0, _test_cmd_paging_free(self->fd, dom));
+	ASSERT_EQ(0, _test_cmd_paging_free(self->fd, dom_other));
+	test_cmd_dev_destroy(other);
+}
+
 /* A paging domain at a PASID: DMA by IOVA reaches the mapped pages */
 TEST_F(sva, paging_domain_pasid)
 {
@@ -903,6 +1064,55 @@ TEST_F_TIMEOUT(sva, many_processes, 600)
 	for (i = 1; i < NPROC; i++)
 		ASSERT_NE(pasids[i - 1], pasids[i]);
 	close(report[0]);
+}
+
+/*
+ * The bind of an mm whose process has exited fails in the core with ESRCH,
+ * before any driver registers an mmu_notifier on it (which would hit the
+ * BUG_ON() of mmu_notifier_register()), and leaves nothing behind.
+ */
+TEST_F(sva, bind_exited_mm)
+{
+	int pipefd[2], status, fd = -1;
+	__u32 dev2, bind2;
+	pid_t pid;
+
+	ASSERT_EQ(0, pipe(pipefd));
+	/*
+	 * A child with a copy of our mm but our file table opens the mock,
+	 * tells us the fd and exits: the file stays, its opener's mm goes.
+	 */
+	pid = syscall(SYS_clone, CLONE_FILES | SIGCHLD, 0, NULL, NULL, 0);
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		fd = open_mock();
+		_exit(write(pipefd[1], &fd, sizeof(fd)) == sizeof(fd) &&
+		      fd >= 0 ? 0 : 1);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	ASSERT_EQ(sizeof(fd), read(pipefd[0], &fd, sizeof(fd)));
+	ASSERT_LE(0, fd);
+	close(pipefd[0]);
+	close(pipefd[1]);
+
+	/* The opener's mm has no user left: its bind fails */
+	ASSERT_EQ(0, _test_cmd_dev_create(fd, 8, &dev2, NULL));
+	ASSERT_EQ(0, _test_cmd_sva(fd, dev2, 1));
+	ASSERT_EQ(-ESRCH, _test_cmd_bind_opener(fd, dev2, NULL, NULL));
+	/* Nothing was bound: SVA can go and the device with it */
+	ASSERT_EQ(0, _test_cmd_sva(fd, dev2, 0));
+	ASSERT_EQ(0, _test_cmd_dev_destroy(fd, dev2));
+	close(fd);
+
+	/* Our own file's opener is alive: the same bind works */
+	test_cmd_dev_create(8, &dev2);
+	test_cmd_sva_enable(dev2);
+	test_cmd_bind_opener(dev2, &bind2, NULL);
+	test_cmd_unbind(bind2);
+	test_cmd_sva_disable(dev2);
+	test_cmd_dev_destroy(dev2);
 }
 
 TEST_HARNESS_MAIN

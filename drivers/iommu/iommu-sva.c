@@ -1,0 +1,583 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The SVA layer of the IOMMU core: the global PASID space, SVA domains and
+ * the SVA API (iommu_sva_bind_device() and its kin).
+ *
+ * It sits on top of the PASID-attach API of iommu.c
+ * (iommu_attach_device_pasid() and its kin), which knows nothing of SVA
+ * beyond forwarding IOMMU_DEV_FEAT_SVA here.
+ *
+ * Glossary:
+ *   PASID        a Process Address Space ID, the tag of a device's DMA
+ *                that selects an address space; 0 is IOMMU_NO_PASID
+ *   SVA domain   an IOMMU_DOMAIN_SVA domain: one mm as one IOMMU sees it
+ *   handle       a struct iommu_sva: the binds of one device to one mm
+ */
+#include <linux/iommu.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/refcount.h>
+#include <linux/slab.h>
+#include <linux/xarray.h>
+#include <linux/sched/mm.h>
+
+#include "iommu-sva.h"
+
+/*
+ * The global PASID space.
+ *
+ * One number space for all IOMMUs, so that an mm has the same PASID on
+ * every device it is bound to (x86 ENQCMD puts mm->pasid in the DMA it
+ * issues). PASID 0 is IOMMU_NO_PASID and never allocated.
+ *
+ * iommu_global_pasids maps each allocated PASID to its owner:
+ *   struct iommu_sva_mm   the PASID of an mm: allocated at the mm's first
+ *                         bind, freed only when the mm itself is freed
+ *                         (mm_pasid_drop() from __mmdrop()), so it never
+ *                         changes while the process lives and cannot be
+ *                         reused while a device may still hold it;
+ *   IOMMU_PASID_OWNER_DEV a PASID from iommu_alloc_global_pasid(), for
+ *                         users that attach other domains to PASIDs.
+ *
+ * The xarray's own lock protects it. iommu_sva_lock serialises giving an
+ * mm its PASID. Lock order: iommu_sva_lock, then the xarray's lock.
+ */
+static DEFINE_XARRAY_ALLOC1(iommu_global_pasids);
+
+#define IOMMU_PASID_OWNER_DEV	xa_mk_value(0)
+
+static int iommu_pasid_alloc(void *owner, ioasid_t min, ioasid_t max,
+			     ioasid_t *pasid)
+{
+	u32 id;
+	int ret;
+
+	ret = xa_alloc(&iommu_global_pasids, &id, owner, XA_LIMIT(min, max),
+		       GFP_KERNEL);
+	/* xa_alloc() says -EBUSY for a full range */
+	if (ret == -EBUSY)
+		return -ENOSPC;
+	if (!ret)
+		*pasid = id;
+	return ret;
+}
+
+/**
+ * iommu_alloc_global_pasid() - Allocate a PASID for a device's own use
+ * @dev: the device that will use it
+ *
+ * Allocates from the global PASID space a PASID that @dev can use, for
+ * attaching a domain other than SVA with iommu_attach_device_pasid(). The
+ * caller must undo this with iommu_free_global_pasid().
+ *
+ * Context: Process context; may sleep.
+ * Return: the PASID, in [1, max_pasids of @dev); IOMMU_PASID_INVALID if
+ * @dev cannot use PASIDs, none is free below its limit, or memory ran out.
+ */
+ioasid_t iommu_alloc_global_pasid(struct device *dev)
+{
+	ioasid_t pasid;
+
+	if (!dev->iommu || dev->iommu->max_pasids <= 1)
+		return IOMMU_PASID_INVALID;
+
+	if (iommu_pasid_alloc(IOMMU_PASID_OWNER_DEV, 1,
+			      dev->iommu->max_pasids - 1, &pasid))
+		return IOMMU_PASID_INVALID;
+	return pasid;
+}
+EXPORT_SYMBOL_GPL(iommu_alloc_global_pasid);
+
+/**
+ * iommu_free_global_pasid() - Free a PASID from iommu_alloc_global_pasid()
+ * @pasid: the PASID; no domain may still be attached at it
+ *
+ * Context: Any context that may take a spinlock.
+ */
+void iommu_free_global_pasid(ioasid_t pasid)
+{
+	void *owner;
+
+	owner = xa_cmpxchg(&iommu_global_pasids, pasid, IOMMU_PASID_OWNER_DEV,
+			   NULL, 0);
+	WARN_ON(owner != IOMMU_PASID_OWNER_DEV);
+}
+EXPORT_SYMBOL_GPL(iommu_free_global_pasid);
+
+#ifdef CONFIG_IOMMU_SVA
+static DEFINE_MUTEX(iommu_sva_lock);
+
+/**
+ * struct iommu_sva_mm - The global PASID space's record of an mm
+ * @mm: the mm; not a counted reference: the record goes in mm_pasid_drop(),
+ *      before the mm is freed
+ * @domains: the mm's SVA domains, one per IOMMU it is bound through, linked
+ *           by iommu_domain::sva_next; under iommu_sva_lock. Each holds an
+ *           mmgrab() reference, so the list is empty when the record goes.
+ */
+struct iommu_sva_mm {
+	struct mm_struct *mm;
+	struct list_head domains;
+};
+
+static int __iommu_sva_alloc_pasid(struct mm_struct *mm, ioasid_t min,
+				   ioasid_t max)
+{
+	struct iommu_sva_mm *sva_mm;
+	ioasid_t pasid;
+	int ret;
+
+	lockdep_assert_held(&iommu_sva_lock);
+	if (min == IOMMU_NO_PASID || max == IOMMU_PASID_INVALID || max < min)
+		return -EINVAL;
+
+	/* Is a PASID already associated with this mm? */
+	if (pasid_valid(mm->pasid))
+		return mm->pasid < min || mm->pasid > max ? -EOVERFLOW : 0;
+
+	sva_mm = kzalloc(sizeof(*sva_mm), GFP_KERNEL);
+	if (!sva_mm)
+		return -ENOMEM;
+	sva_mm->mm = mm;
+	INIT_LIST_HEAD(&sva_mm->domains);
+	ret = iommu_pasid_alloc(sva_mm, min, max, &pasid);
+	if (ret) {
+		kfree(sva_mm);
+		return ret;
+	}
+	mm_pasid_set(mm, pasid);
+	return 0;
+}
+
+/**
+ * mm_pasid_drop() - Free the PASID of an mm that is being freed
+ * @mm: the mm, from __mmdrop(): nothing can bind it any more
+ *
+ * The PASID becomes free for reuse only here, when no SVA domain holds
+ * the mm any more (each holds an mmgrab() reference).
+ *
+ * Context: Any context __mmdrop() runs in; takes the xarray's spinlock.
+ */
+void mm_pasid_drop(struct mm_struct *mm)
+{
+	struct iommu_sva_mm *sva_mm;
+
+	if (!pasid_valid(mm->pasid))
+		return;
+
+	sva_mm = xa_erase(&iommu_global_pasids, mm->pasid);
+	if (!WARN_ON(!sva_mm || xa_is_value(sva_mm) || sva_mm->mm != mm)) {
+		WARN_ON(!list_empty(&sva_mm->domains));
+		kfree(sva_mm);
+	}
+	mm->pasid = IOMMU_PASID_INVALID;
+}
+
+/*
+ * SVA through domains
+ *
+ * For drivers that implement iommu_ops::remove_dev_pasid the core owns the
+ * objects of a bind:
+ *
+ *   mm --(mm->pasid)--> struct iommu_sva_mm --domains--> SVA domain, one
+ *   per IOMMU the mm is bound through --sva_handles--> struct iommu_sva,
+ *   one per device, counting its binds in ->users
+ *
+ * A domain is attached at mm->pasid of each device that has a handle on
+ * it. The last unbind of a device detaches it; the last handle of a
+ * domain frees the domain, which drops its mmgrab() of the mm. The mm's
+ * PASID outlives all of that and goes only with the mm.
+ *
+ * A handle holds a reference to its device, which may be released before
+ * the last unbind (a driver that lets a bond outlive its device): the core
+ * then detached the PASID at release, and the unbind only frees.
+ *
+ * iommu_sva_lock protects all of it and the devices' sva_enabled. Lock
+ * order: iommu_sva_lock, then group->mutex (taken by
+ * attach and detach), then driver locks. The fault path takes none of
+ * them: detach waits for it with group->mutex held.
+ */
+
+/*
+ * Whether @dev has a handle. A search, not a count in dev->iommu, which
+ * goes when the device is released while handles may remain.
+ */
+static bool iommu_sva_dev_bound(struct device *dev)
+{
+	struct iommu_domain *domain;
+	struct iommu_sva_mm *sva_mm;
+	struct iommu_sva *handle;
+	unsigned long pasid;
+	bool bound = false;
+
+	lockdep_assert_held(&iommu_sva_lock);
+	/* mm_pasid_drop() frees the records under the xarray's lock */
+	xa_lock(&iommu_global_pasids);
+	xa_for_each(&iommu_global_pasids, pasid, sva_mm) {
+		if (xa_is_value(sva_mm))
+			continue;
+		list_for_each_entry(domain, &sva_mm->domains, sva_next)
+			list_for_each_entry(handle, &domain->sva_handles, next)
+				bound |= handle->dev == dev;
+	}
+	xa_unlock(&iommu_global_pasids);
+	return bound;
+}
+
+/**
+ * iommu_sva_set_feature() - Enable or disable IOMMU_DEV_FEAT_SVA
+ * @dev: the device, whose driver attaches SVA domains
+ * @enable: what to do
+ *
+ * Context: Process context; may sleep. Takes iommu_sva_lock.
+ * Return: 0, -EBUSY to disable while binds remain, or the driver's error.
+ */
+int iommu_sva_set_feature(struct device *dev, bool enable)
+{
+	const struct iommu_ops *ops = dev_iommu_ops(dev);
+	int ret = -ENODEV;
+
+	mutex_lock(&iommu_sva_lock);
+	if (!enable && iommu_sva_dev_bound(dev))
+		ret = -EBUSY;
+	else if (enable && ops->dev_enable_feat)
+		ret = ops->dev_enable_feat(dev, IOMMU_DEV_FEAT_SVA);
+	else if (!enable && ops->dev_disable_feat)
+		ret = ops->dev_disable_feat(dev, IOMMU_DEV_FEAT_SVA);
+	if (!ret)
+		dev->iommu->sva_enabled = enable;
+	mutex_unlock(&iommu_sva_lock);
+	return ret;
+}
+
+/*
+ * Resolve one page request on @mm, of which the caller holds a reference
+ * with mmget(): fault the page in if the VMA allows the access.
+ */
+static enum iommu_page_response_code
+iommu_sva_handle_mm(struct iommu_fault_page_request *prm, struct mm_struct *mm)
+{
+	vm_fault_t ret;
+	struct vm_area_struct *vma;
+	unsigned int access_flags = 0;
+	unsigned int fault_flags = FAULT_FLAG_REMOTE;
+	enum iommu_page_response_code status = IOMMU_PAGE_RESP_INVALID;
+
+	mmap_read_lock(mm);
+
+	vma = vma_lookup(mm, prm->addr);
+	if (!vma)
+		/* Unmapped area */
+		goto out_put_mm;
+
+	if (prm->perm & IOMMU_FAULT_PERM_READ)
+		access_flags |= VM_READ;
+
+	if (prm->perm & IOMMU_FAULT_PERM_WRITE) {
+		access_flags |= VM_WRITE;
+		fault_flags |= FAULT_FLAG_WRITE;
+	}
+
+	if (prm->perm & IOMMU_FAULT_PERM_EXEC) {
+		access_flags |= VM_EXEC;
+		fault_flags |= FAULT_FLAG_INSTRUCTION;
+	}
+
+	if (!(prm->perm & IOMMU_FAULT_PERM_PRIV))
+		fault_flags |= FAULT_FLAG_USER;
+
+	if (access_flags & ~vma->vm_flags)
+		/* Access fault */
+		goto out_put_mm;
+
+	ret = handle_mm_fault(vma, prm->addr, fault_flags, NULL);
+	status = ret & VM_FAULT_ERROR ? IOMMU_PAGE_RESP_INVALID :
+		IOMMU_PAGE_RESP_SUCCESS;
+
+out_put_mm:
+	mmap_read_unlock(mm);
+
+	return status;
+}
+
+/*
+ * The fault handler of SVA domains, called from the IOPF workqueue for a
+ * page request on a PASID that the SVA domain @data is attached at: fault
+ * the page in on the domain's mm if the VMA allows the access; answer
+ * invalid otherwise, and once the mm has exited. Takes the mm's mmap_lock.
+ */
+static enum iommu_page_response_code
+iommu_sva_handle_iopf(struct iommu_fault *fault, void *data)
+{
+	struct iommu_domain *domain = data;
+	enum iommu_page_response_code status;
+	struct mm_struct *mm = domain->mm;
+
+	/* The domain's mmgrab() keeps the mm_struct itself valid. */
+	if (!mmget_not_zero(mm))
+		return IOMMU_PAGE_RESP_INVALID;
+
+	status = iommu_sva_handle_mm(&fault->prm, mm);
+	mmput(mm);
+	return status;
+}
+
+static struct iommu_domain *iommu_sva_domain_alloc(struct device *dev,
+						   struct mm_struct *mm)
+{
+	const struct iommu_ops *ops = dev_iommu_ops(dev);
+	struct iommu_domain *domain;
+
+	lockdep_assert_held(&iommu_sva_lock);
+	domain = ops->domain_alloc(IOMMU_DOMAIN_SVA);
+	if (!domain)
+		return ERR_PTR(-ENOMEM);
+
+	domain->type = IOMMU_DOMAIN_SVA;
+	domain->owner = ops;
+	if (!domain->ops)
+		domain->ops = ops->default_domain_ops;
+	domain->iopf_handler = iommu_sva_handle_iopf;
+	domain->fault_data = domain;
+	/* Pairs with the mmdrop() in iommu_sva_domain_free() */
+	mmgrab(mm);
+	domain->mm = mm;
+	domain->sva_iommu = dev->iommu->iommu_dev;
+	INIT_LIST_HEAD(&domain->sva_handles);
+	INIT_LIST_HEAD(&domain->sva_next);
+	return domain;
+}
+
+static void iommu_sva_domain_free(struct iommu_domain *domain)
+{
+	struct mm_struct *mm = domain->mm;
+
+	lockdep_assert_held(&iommu_sva_lock);
+	list_del(&domain->sva_next);
+	iommu_domain_free(domain);
+	mmdrop(mm);
+}
+
+static struct iommu_sva *iommu_sva_handle_find(struct iommu_domain *domain,
+					       struct device *dev)
+{
+	struct iommu_sva *handle;
+
+	lockdep_assert_held(&iommu_sva_lock);
+	list_for_each_entry(handle, &domain->sva_handles, next)
+		if (handle->dev == dev)
+			return handle;
+	return NULL;
+}
+
+static struct iommu_domain *
+iommu_sva_mm_domain_find(struct iommu_sva_mm *sva_mm,
+			 struct iommu_device *iommu)
+{
+	struct iommu_domain *domain;
+
+	lockdep_assert_held(&iommu_sva_lock);
+	list_for_each_entry(domain, &sva_mm->domains, sva_next)
+		if (domain->sva_iommu == iommu)
+			return domain;
+	return NULL;
+}
+
+/**
+ * iommu_sva_bind_device() - Bind a process address space to a device
+ * @dev: the device
+ * @mm: the mm to bind, caller must hold a reference to it
+ * @drvdata: not used; kept for the callers of the 6.1 API
+ *
+ * Create a bond between device and address space, allowing the device to access
+ * the mm using the returned PASID. If a bond already exists between @dev and
+ * @mm, it is returned and an additional reference is taken. Caller must call
+ * iommu_sva_unbind_device() to release each reference.
+ *
+ * iommu_dev_enable_feature(dev, IOMMU_DEV_FEAT_SVA) must be called first, to
+ * initialize the required SVA features.
+ *
+ * The core gives @mm its PASID if it has none yet, and attaches at that
+ * PASID the SVA domain that @mm has on the device's IOMMU, allocating it at
+ * the first bind. Devices behind one IOMMU share that domain. There is no
+ * SVA without an mm (supervisor SVA).
+ *
+ * Context: Process context; may sleep. Takes iommu_sva_lock, then the
+ * group's mutex, then driver locks.
+ * Return: the handle; on error an ERR_PTR: -ENODEV if SVA is not enabled
+ * on @dev or its IOMMU driver attaches no domain at a PASID, -EINVAL for a
+ * NULL @mm or for a group of more than one device, -ESRCH if @mm has
+ * exited (no user holds it any more), -EOVERFLOW if @mm already has a
+ * PASID that @dev cannot use, -EBUSY if another domain is attached at the
+ * PASID of @mm on @dev, -ENOSPC if no PASID is free, -ENOMEM, or the
+ * driver's error. On error nothing is bound and @mm gets
+ * no new PASID unless one was allocated for it that it keeps for later
+ * binds.
+ */
+struct iommu_sva *
+iommu_sva_bind_device(struct device *dev, struct mm_struct *mm, void *drvdata)
+{
+	struct iommu_domain *domain, *new_domain = NULL;
+	struct iommu_sva_mm *sva_mm;
+	struct iommu_sva *handle;
+	int ret;
+
+	if (!dev->iommu || !dev_iommu_ops(dev)->remove_dev_pasid)
+		return ERR_PTR(-ENODEV);
+	if (!mm)
+		return ERR_PTR(-EINVAL);
+	/*
+	 * The drivers register an mmu_notifier on @mm, which needs a live
+	 * mm: refuse one whose last user is gone. Holding a user until the
+	 * end also keeps exit_mmap() from running under our feet.
+	 */
+	if (!mmget_not_zero(mm))
+		return ERR_PTR(-ESRCH);
+
+	mutex_lock(&iommu_sva_lock);
+	if (!dev->iommu->sva_enabled) {
+		ret = -ENODEV;
+		goto out_unlock;
+	}
+
+	ret = __iommu_sva_alloc_pasid(mm, 1, dev->iommu->max_pasids - 1);
+	if (ret)
+		goto out_unlock;
+
+	/*
+	 * A repeated bind of the same device and mm takes a reference. Only
+	 * an SVA domain may be used past the lookup: SVA domains are freed
+	 * under iommu_sva_lock, which we hold, while a domain of another type
+	 * attached at our PASID by someone else may be freed at any time, so
+	 * the lookup checks the type under the pasid_array lock.
+	 */
+	domain = iommu_get_domain_for_dev_pasid(dev, mm->pasid,
+						IOMMU_DOMAIN_SVA);
+	if (IS_ERR(domain)) {
+		ret = PTR_ERR(domain);
+		goto out_unlock;
+	}
+	if (domain) {
+		handle = NULL;
+		if (domain->mm == mm)
+			handle = iommu_sva_handle_find(domain, dev);
+		if (!handle) {
+			ret = -EBUSY;
+			goto out_unlock;
+		}
+		refcount_inc(&handle->users);
+		mutex_unlock(&iommu_sva_lock);
+		mmput(mm);
+		return handle;
+	}
+
+	handle = kzalloc(sizeof(*handle), GFP_KERNEL);
+	if (!handle) {
+		ret = -ENOMEM;
+		goto out_unlock;
+	}
+
+	/* Devices behind one IOMMU share the mm's domain on it. */
+	sva_mm = xa_load(&iommu_global_pasids, mm->pasid);
+	domain = iommu_sva_mm_domain_find(sva_mm, dev->iommu->iommu_dev);
+	if (!domain) {
+		new_domain = iommu_sva_domain_alloc(dev, mm);
+		if (IS_ERR(new_domain)) {
+			ret = PTR_ERR(new_domain);
+			goto out_free_handle;
+		}
+		domain = new_domain;
+	}
+
+	ret = iommu_attach_device_pasid(domain, dev, mm->pasid);
+	if (ret)
+		goto out_free_domain;
+
+	/* Publish: nothing can fail any more. */
+	if (new_domain)
+		list_add(&domain->sva_next, &sva_mm->domains);
+	/* Pairs with the put_device() of the last unbind */
+	handle->dev = get_device(dev);
+	handle->domain = domain;
+	/* Dropped by the last iommu_sva_unbind_device() */
+	refcount_set(&handle->users, 1);
+	list_add(&handle->next, &domain->sva_handles);
+	mutex_unlock(&iommu_sva_lock);
+	mmput(mm);
+	return handle;
+
+out_free_domain:
+	if (new_domain)
+		iommu_sva_domain_free(new_domain);
+out_free_handle:
+	kfree(handle);
+out_unlock:
+	mutex_unlock(&iommu_sva_lock);
+	/*
+	 * Pairs with the mmget_not_zero() above; outside the lock, as it may
+	 * be the last user and tear the mm down.
+	 */
+	mmput(mm);
+	return ERR_PTR(ret);
+}
+EXPORT_SYMBOL_GPL(iommu_sva_bind_device);
+
+/**
+ * iommu_sva_unbind_device() - Remove a bond created with iommu_sva_bind_device
+ * @handle: the handle returned by iommu_sva_bind_device()
+ *
+ * Put reference to a bond between device and address space. The device should
+ * not be issuing any more transaction for this PASID. All outstanding page
+ * requests for this PASID must have been flushed to the IOMMU.
+ *
+ * The last reference detaches the PASID: when this returns the IOMMU no
+ * longer translates it for the device and every fault reported for it has
+ * been handled and answered. This waits for the fault handlers, which take
+ * the mmap_lock of the bound mm: never call it with that lock held. The
+ * last bind of the mm through a domain frees the domain; the mm keeps its
+ * PASID.
+ *
+ * Context: Process context; may sleep. Takes iommu_sva_lock, then the
+ * group's mutex, then driver locks; waits for the I/O page fault queue.
+ */
+void iommu_sva_unbind_device(struct iommu_sva *handle)
+{
+	struct iommu_domain *domain = handle->domain;
+	struct device *dev = handle->dev;
+
+	might_sleep();
+	/* The fault handlers we wait for take it: see above. */
+	lockdep_assert_not_held(&domain->mm->mmap_lock);
+
+	mutex_lock(&iommu_sva_lock);
+	/* Pairs with the refcount_set() or refcount_inc() of a bind */
+	if (!refcount_dec_and_test(&handle->users)) {
+		mutex_unlock(&iommu_sva_lock);
+		return;
+	}
+
+	list_del(&handle->next);
+	/* Does nothing if @dev was released: the core detached it then. */
+	iommu_detach_device_pasid(domain, dev, domain->mm->pasid);
+	if (list_empty(&domain->sva_handles))
+		iommu_sva_domain_free(domain);
+	mutex_unlock(&iommu_sva_lock);
+	put_device(dev);
+	kfree(handle);
+}
+EXPORT_SYMBOL_GPL(iommu_sva_unbind_device);
+
+/**
+ * iommu_sva_get_pasid() - The PASID of a bond
+ * @handle: the handle returned by iommu_sva_bind_device()
+ *
+ * Context: Any context.
+ * Return: the PASID the device uses to access the bound mm, the same as
+ * the mm's own (mm->pasid).
+ */
+u32 iommu_sva_get_pasid(struct iommu_sva *handle)
+{
+	return handle->domain->mm->pasid;
+}
+EXPORT_SYMBOL_GPL(iommu_sva_get_pasid);
+#endif /* CONFIG_IOMMU_SVA */

@@ -9,6 +9,7 @@ incremental builds; the last build's log is OBJ/sva-build.log.
 import os
 import re
 import shlex
+import signal
 import subprocess
 import sys
 import time
@@ -31,8 +32,18 @@ def lint_dirs(arch):
     return sorted(dirs)
 
 
-def kmake(paths, arch, src, out, targets, extra=None, diag=True):
-    """Run the kernel's make for ARCH out of tree, diagnostics kept."""
+class OutOfTime(Failure):
+    """A build stopped because its time ran out (see kmake())."""
+
+
+def kmake(paths, arch, src, out, targets, extra=None, diag=True,
+          timeout=None):
+    """Run the kernel's make for ARCH out of tree, diagnostics kept.
+
+    With TIMEOUT (seconds) the whole make, compilers included, is killed
+    when it runs longer, and OutOfTime is raised: the objects it finished
+    stay, so the next build goes on from there.
+    """
     jobs = str(os.cpu_count() or 2)
     cmd = ['make', '-C', src, 'O=' + out, '-j' + jobs,
            'ARCH=' + ARCHES[arch].karch]
@@ -57,8 +68,15 @@ def kmake(paths, arch, src, out, targets, extra=None, diag=True):
     with open(logf, 'a') as lf:
         lf.write('+ ' + ' '.join(shlex.quote(c) for c in cmd) + '\n')
         lf.flush()
-        proc = subprocess.run(cmd, env=full_env, stdout=lf,
-                              stderr=subprocess.STDOUT, text=True)
+        proc = subprocess.Popen(cmd, env=full_env, stdout=lf,
+                                stderr=subprocess.STDOUT, text=True,
+                                start_new_session=True)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise OutOfTime(f'build {arch} stopped after {timeout:.0f}s')
     if proc.returncode != 0:
         lines = read(logf).splitlines()
         errs = [ln for ln in lines
@@ -109,28 +127,46 @@ def bisect(paths, results, budget=None, upto=None):
     src = os.path.join(bdir, 'src')
     final = src_tree(paths)
     os.makedirs(bdir, exist_ok=True)
-    start = time.monotonic()
+    deadline = None if budget is None else time.monotonic() + budget
     last = len(series) if upto is None else upto
+
+    def left():
+        return None if deadline is None else deadline - time.monotonic()
+
+    def skip_rest(k, arches):
+        """Skip ARCHES of step K and every arch of the later steps."""
+        for j in range(k, last + 1):
+            for arch in (arches if j == k else ARCHES):
+                results.skip(f'bisect: step {j} ({series[j - 1][0]}) builds '
+                             f'for {arch}', 'the bisect time budget is spent')
     for k in range(1, last + 1):
         name = series[k - 1][0]
-        if budget is not None and time.monotonic() - start > budget:
-            for j in range(k, last + 1):
-                results.skip(f'bisect: step {j} ({series[j - 1][0]})',
-                             'the bisect time budget is spent')
+        if left() is not None and left() <= 0:
+            skip_rest(k, list(ARCHES))
             return
         try:
             sync_tree(paths, src, steps=k)
         except Failure as e:
             results.add(False, f'bisect: step {k} ({name}) applies', str(e))
             continue
-        for arch in ARCHES:
+        for i, arch in enumerate(ARCHES):
             out = os.path.join(bdir, 'obj-' + arch)
+            remaining = left()
+            if remaining is not None and remaining <= 0:
+                skip_rest(k, list(ARCHES)[i:])
+                return
             try:
                 configure(paths, arch, src, tree_out=out, verify=False,
                           frag_src=final)
+                # A cold step (patch 0005 changes a header nearly every
+                # object includes) can take longer than what is left.
                 kmake(paths, arch, src, out,
-                      [os.path.basename(ARCHES[arch].image), 'modules'])
+                      [os.path.basename(ARCHES[arch].image), 'modules'],
+                      timeout=remaining)
                 ok, why = True, ''
+            except OutOfTime:
+                skip_rest(k, list(ARCHES)[i:])
+                return
             except Failure as e:
                 ok, why = False, str(e)
             results.add(ok, f'bisect: step {k} ({name}) builds for {arch}',

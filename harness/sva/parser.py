@@ -226,13 +226,31 @@ def patch_message(text, path):
 
 
 def diff_files(text):
-    """Files a patch changes, from its diff headers."""
+    """Files a patch changes, adds or deletes, from its diff headers.
+
+    A deleted file has "+++ /dev/null" and its name only on the "--- a/"
+    line before it.
+    """
     files = []
+    old = None
     for line in text.splitlines():
+        m = re.match(r'^--- (?:a/)?(\S+)', line)
+        if m:
+            old = m.group(1)
+            continue
         m = re.match(r'^\+\+\+ (?:b/)?(\S+)', line)
-        if m and m.group(1) != '/dev/null':
-            files.append(m.group(1))
+        if not m:
+            continue
+        f = m.group(1) if m.group(1) != '/dev/null' else old
+        if f and f != '/dev/null' and f not in files:
+            files.append(f)
+        old = None
     return files
+
+
+def deleted_files(text):
+    """Files a patch deletes ("--- a/F" followed by "+++ /dev/null")."""
+    return re.findall(r'^--- (?:a/)?(\S+)\n\+\+\+ /dev/null$', text, re.M)
 
 
 def parse_series(text):

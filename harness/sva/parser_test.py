@@ -500,7 +500,10 @@ class PatchMessageTest(unittest.TestCase):
             ['drivers/iommu/iommu-sva-lib.c'])
         self.assertEqual(parser.diff_files(
             '--- a/old.c\n+++ /dev/null\n--- /dev/null\n+++ b/new.c\n'
-            '+++ plain.c\n'), ['new.c', 'plain.c'])
+            '+++ plain.c\n'), ['old.c', 'new.c', 'plain.c'])
+        self.assertEqual(parser.deleted_files(
+            '--- a/old.c\n+++ /dev/null\n--- /dev/null\n+++ b/new.c\n'
+            '--- a/kept.c\n+++ b/kept.c\n'), ['old.c'])
 
 
 class SeriesTest(unittest.TestCase):

@@ -16,7 +16,8 @@ import shutil
 import subprocess
 import sys
 
-from .parser import diff_files, parse_series, series_problems
+from .parser import deleted_files, diff_files, parse_series, \
+    series_problems
 from .util import TOP, Failure, echo_cmd, log, phase, read, run, write
 
 OWNED_ROOTS = ('drivers/iommu/', 'include/linux/',
@@ -207,6 +208,7 @@ def sync_tree(paths, src, steps=None):
     shutil.rmtree(stage, ignore_errors=True)
     os.makedirs(stage)
     series = read_series()
+    staged = set()
     for name, _added in series:
         for f in patched_files(os.path.join(TOP, 'patches', name)):
             if os.path.exists(os.path.join(base, f)) and \
@@ -214,6 +216,7 @@ def sync_tree(paths, src, steps=None):
                 os.makedirs(os.path.dirname(os.path.join(stage, f)),
                             exist_ok=True)
                 shutil.copy2(os.path.join(base, f), os.path.join(stage, f))
+                staged.add(f)
     apply_series(stage, base, steps)
     # From here SRC changes: a stop before the new stamp is written makes
     # the next apply start again from a fresh copy.
@@ -223,6 +226,11 @@ def sync_tree(paths, src, steps=None):
     for dirpath, _dirs, names in os.walk(stage):
         for nm in names:
             touched.append(os.path.relpath(os.path.join(dirpath, nm), stage))
+    # Files of the base that the applied patches delete.
+    deleted = sorted(staged - set(touched))
+    for f in deleted:
+        if os.path.exists(os.path.join(src, f)):
+            os.unlink(os.path.join(src, f))
     for f in touched:
         dst = os.path.join(src, f)
         if not files_equal(os.path.join(stage, f), dst):
@@ -230,7 +238,7 @@ def sync_tree(paths, src, steps=None):
             shutil.copyfile(os.path.join(stage, f), dst)
             shutil.copymode(os.path.join(stage, f), dst)
     for f in previous:
-        if f in touched:
+        if f in touched or f in deleted:
             continue
         dst = os.path.join(src, f)
         if os.path.exists(os.path.join(base, f)):
@@ -239,7 +247,10 @@ def sync_tree(paths, src, steps=None):
         elif os.path.exists(dst):
             os.unlink(dst)
     shutil.rmtree(stage)
-    write(stamp, digest + '\n' + '\n'.join(sorted(touched)) + '\n')
+    # The next apply restores from the base what this one touched or
+    # deleted and it does not.
+    write(stamp, digest + '\n' + '\n'.join(sorted(touched + deleted)) +
+          '\n')
     n = len(series) if steps is None else steps
     log(f'apply: {n} patches applied to Linux {base_version(base)} '
         'without fuzz or offset')
@@ -252,8 +263,13 @@ def series_files():
     series = read_series()
     added = [f for _n, a in series for f in a]
     changed = []
+    gone = set()
     for name, _a in series:
-        for f in patched_files(os.path.join(TOP, 'patches', name)):
+        text = read(os.path.join(TOP, 'patches', name))
+        for f in diff_files(text):
             if f not in changed and f not in added:
                 changed.append(f)
-    return added, changed
+            gone.discard(f)
+        gone.update(deleted_files(text))
+    # A file the series deletes is not in the patched tree.
+    return added, [f for f in changed if f not in gone]

@@ -53,7 +53,7 @@ def kerneldoc_diags(tree, files, strict):
 
 def added_exports():
     """(file, symbol) of every EXPORT_SYMBOL* the series adds."""
-    added, _changed = series_files()
+    added, changed = series_files()
     exp = re.compile(r'^\+?\s*EXPORT_SYMBOL(?:_GPL|_NS|_NS_GPL)?'
                      r'(?:_IF_KUNIT)?\((\w+)')
     found = []
@@ -69,12 +69,14 @@ def added_exports():
             m = re.match(r'^\+\+\+ (?:b/)?(\S+)', line)
             if m:
                 current = m.group(1)
-            elif line.startswith('+') and current and \
+            # A file a later patch deletes (its code moved on) no longer
+            # exports anything.
+            elif line.startswith('+') and current in changed and \
                     current.endswith('.c'):
                 m = exp.match(line)
                 if m:
                     found.append((current, m.group(1)))
-    return found
+    return list(dict.fromkeys(found))
 
 
 def exports_without_kerneldoc(src):

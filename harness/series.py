@@ -41,6 +41,7 @@ from sva.arches import ARCHES
 from sva.guest import BootOptions
 from sva.results import Results
 from sva.util import TOP, Failure, Paths, log
+from sva.verdicts import VerdictCache, cache_root
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -67,6 +68,9 @@ class Request:
     force:          FORCE: tree makes build/tree again over an old one
     host_ccache:    this machine's ccache (CCACHE_DIR) when
                     SVA_FRESH_CCACHE=1 lends it to fresh-check, else None
+    verdicts:       the verdict cache of check and bisect
+                    (SVA_VERDICT_CACHE, ~/.cache/sva-series/verdicts by
+                    default), None when SVA_VERDICT_CACHE=off
     """
     verb: str
     arch: str
@@ -82,6 +86,7 @@ class Request:
     check_budget: float
     force: bool
     host_ccache: str | None
+    verdicts: str | None
 
 
 def _seconds(env, name, default):
@@ -117,7 +122,8 @@ def make_request(args, env):
         force=bool(env.get('FORCE')),
         host_ccache=(env.get('CCACHE_DIR',
                              os.path.expanduser('~/.cache/ccache'))
-                     if env.get('SVA_FRESH_CCACHE') == '1' else None))
+                     if env.get('SVA_FRESH_CCACHE') == '1' else None),
+        verdicts=cache_root(env))
 
 
 # The verbs. Each takes the Request; it raises Failure when it cannot go
@@ -154,7 +160,8 @@ def verb_check(req):
     return check.check(req.paths, req.arches, options=req.boot,
                        bisect_on=req.bisect, bisect_after=req.bisect_after,
                        bisect_budget=req.bisect_budget,
-                       check_budget=req.check_budget)
+                       check_budget=req.check_budget,
+                       verdicts=req.verdicts)
 
 
 def verb_coverage(req):
@@ -167,7 +174,7 @@ def verb_fresh_check(req):
 
 def verb_bisect(req):
     results = Results()
-    build.bisect(req.paths, results)
+    build.bisect(req.paths, results, cache=VerdictCache(req.verdicts))
     return results.summary()
 
 

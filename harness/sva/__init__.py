@@ -17,5 +17,7 @@ into a request and hands each verb to the modules here:
   lint      W=1/sparse/kernel-doc lint, checkpatch, coccinelle, MAINTAINERS
   gitops    git identity, the git tree of the series, export and patches
   fresh     fresh-check: make check in a minimal Debian 12 root
+  verdicts  the verdict cache: passed bisect steps and checkpatch runs
+            by the sha256 of their inputs (tested by verdicts_test.py)
   check     the check verb: every check, in order
 """

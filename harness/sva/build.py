@@ -20,6 +20,7 @@ from .kconfig import configure, objdir
 from .tree import base_tree, series_files, src_tree, sync_tree, \
     validate_series
 from .util import HARNESS, Failure, echo_cmd, phase, read, write
+from .verdicts import VerdictCache, bisect_keys, cached_detail
 
 
 def lint_dirs(arch):
@@ -113,14 +114,19 @@ def build(paths, arch):
     return src, out
 
 
-def bisect(paths, results, budget=None, upto=None):
+def bisect(paths, results, budget=None, upto=None, cache=None):
     """Every step of the series builds for both architectures.
 
     Steps are built one after the other in build/bisect, incrementally, with
     the flags of the main build so that ccache serves what did not change.
     UPTO stops early: make check leaves out the last step, which is the
-    tree its own build already proved.
+    tree its own build already proved. CACHE (a VerdictCache) serves the
+    steps whose inputs are those of a build that passed (see verdicts.py):
+    their result says "cached verdict KEY"; a step that passes is
+    recorded there, a failure never is. Once the time budget is spent,
+    cached steps are still served and the others are skipped.
     """
+    cache = cache or VerdictCache(None)
     base = base_tree(paths)
     series, _owned = validate_series(base)
     bdir = os.path.join(paths.build, 'bisect')
@@ -129,32 +135,38 @@ def bisect(paths, results, budget=None, upto=None):
     os.makedirs(bdir, exist_ok=True)
     deadline = None if budget is None else time.monotonic() + budget
     last = len(series) if upto is None else upto
+    keys = bisect_keys(paths, series[:last], final,
+                       {arch: lint_dirs(arch) for arch in ARCHES}) \
+        if cache.enabled else {}
+    spent = False
 
     def left():
         return None if deadline is None else deadline - time.monotonic()
 
-    def skip_rest(k, arches):
-        """Skip ARCHES of step K and every arch of the later steps."""
-        for j in range(k, last + 1):
-            for arch in (arches if j == k else ARCHES):
-                results.skip(f'bisect: step {j} ({series[j - 1][0]}) builds '
-                             f'for {arch}', 'the bisect time budget is spent')
+    def out_of_time():
+        return spent or (left() is not None and left() <= 0)
     for k in range(1, last + 1):
         name = series[k - 1][0]
-        if left() is not None and left() <= 0:
-            skip_rest(k, list(ARCHES))
-            return
-        try:
-            sync_tree(paths, src, steps=k)
-        except Failure as e:
-            results.add(False, f'bisect: step {k} ({name}) applies', str(e))
-            continue
-        for i, arch in enumerate(ARCHES):
+        applied = False
+        for arch in ARCHES:
+            what = f'bisect: step {k} ({name}) builds for {arch}'
+            key = keys.get((k, arch))
+            if cache.passed(key):
+                results.cached(what, cached_detail(key))
+                continue
+            if out_of_time():
+                spent = True
+                results.skip(what, 'the bisect time budget is spent')
+                continue
+            if not applied:
+                try:
+                    sync_tree(paths, src, steps=k)
+                except Failure as e:
+                    results.add(False, f'bisect: step {k} ({name}) applies',
+                                str(e))
+                    break
+                applied = True
             out = os.path.join(bdir, 'obj-' + arch)
-            remaining = left()
-            if remaining is not None and remaining <= 0:
-                skip_rest(k, list(ARCHES)[i:])
-                return
             try:
                 configure(paths, arch, src, tree_out=out, verify=False,
                           frag_src=final)
@@ -162,12 +174,14 @@ def bisect(paths, results, budget=None, upto=None):
                 # object includes) can take longer than what is left.
                 kmake(paths, arch, src, out,
                       [os.path.basename(ARCHES[arch].image), 'modules'],
-                      timeout=remaining)
+                      timeout=left())
                 ok, why = True, ''
             except OutOfTime:
-                skip_rest(k, list(ARCHES)[i:])
-                return
+                spent = True
+                results.skip(what, 'the bisect time budget is spent')
+                continue
             except Failure as e:
                 ok, why = False, str(e)
-            results.add(ok, f'bisect: step {k} ({name}) builds for {arch}',
-                        why)
+            results.add(ok, what, why)
+            if ok:
+                cache.record(key, what)

@@ -24,6 +24,7 @@ from .results import Results
 from .tree import base_tree, base_version, read_series, series_files, \
     src_tree
 from .util import HARNESS, Failure, log, phase
+from .verdicts import VerdictCache
 
 SVA_DIR = os.path.dirname(os.path.abspath(__file__))
 
@@ -85,15 +86,19 @@ def unit_tests(results):
 
 
 def check(paths, arches, options=BootOptions(), bisect_on=True,
-          bisect_after=2700.0, bisect_budget=1500.0, check_budget=3300.0):
+          bisect_after=2700.0, bisect_budget=1500.0, check_budget=3300.0,
+          verdicts=None):
     """Every check for ARCHES; True when none failed.
 
     OPTIONS is how QEMU runs the guests; BISECT_ON=False (BISECT=0) leaves
     bisect out, as does a check that already took BISECT_AFTER seconds;
     bisect stops at BISECT_BUDGET seconds, or earlier when the whole check
     reaches CHECK_BUDGET seconds (a cold run on a new machine must end well
-    within CI's 90 minutes; its skipped steps are listed).
+    within CI's 90 minutes; its skipped steps are listed). VERDICTS is the
+    verdict cache's directory (None: off): bisect steps and checkpatch runs
+    that passed with the same inputs are not run again.
     """
+    cache = VerdictCache(verdicts)
     t0 = time.monotonic()
     results = Results()
     done = phase('harness unit tests')
@@ -122,7 +127,8 @@ def check(paths, arches, options=BootOptions(), bisect_on=True,
                 f'exports ({len(added_exports())}) is documented',
                 f'{len(missing)} undocumented')
     for name, static_check in (
-            ('checkpatch', lambda: checkpatch(paths, results, src)),
+            ('checkpatch', lambda: checkpatch(paths, results, src,
+                                              cache)),
             ('maintainers', lambda: maintainers_check(results, src)),
             ('coccinelle', lambda: coccicheck(paths, results, src))):
         sub = phase(name)
@@ -182,7 +188,8 @@ def check(paths, arches, options=BootOptions(), bisect_on=True,
     else:
         done = phase('bisect')
         log('bisect: the last step is the tree built above')
-        bisect(paths, results, budget=budget, upto=len(read_series()) - 1)
+        bisect(paths, results, budget=budget, upto=len(read_series()) - 1,
+               cache=cache)
         done()
     log(f'check: {time.monotonic() - t0:.0f}s')
     return results.summary()

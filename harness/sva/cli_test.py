@@ -31,6 +31,8 @@ class RequestTest(unittest.TestCase):
                          (2700.0, 1500.0))
         self.assertFalse(req.force)
         self.assertIsNone(req.host_ccache)
+        self.assertEqual(req.verdicts, os.path.expanduser(
+            '~/.cache/sva-series/verdicts'))
         with self.assertRaises(dataclasses.FrozenInstanceError):
             req.arch = 'arm64'
 
@@ -40,7 +42,7 @@ class RequestTest(unittest.TestCase):
                       KUNIT='arm-smmu-v3*', SVA_MODE='legacy', SVA_KVM='1',
                       SVA_BOOT_TIMEOUT='90', BISECT='0', BISECT_AFTER='10',
                       BISECT_BUDGET='20.5', FORCE='1', SVA_FRESH_CCACHE='1',
-                      CCACHE_DIR='/srv/ccache')
+                      CCACHE_DIR='/srv/ccache', SVA_VERDICT_CACHE='/srv/v/')
         self.assertEqual(req.arch, 'arm64')
         self.assertEqual(req.paths.build, os.path.abspath('out'))
         self.assertEqual(req.paths.tarball, '/srv/l.tar.xz')
@@ -52,6 +54,17 @@ class RequestTest(unittest.TestCase):
         self.assertEqual((req.bisect_after, req.bisect_budget), (10.0, 20.5))
         self.assertTrue(req.force)
         self.assertEqual(req.host_ccache, '/srv/ccache')
+        self.assertEqual(req.verdicts, '/srv/v')
+
+    def test_verdict_cache(self):
+        self.assertEqual(request(['check'], HOME='/home/u').verdicts,
+                         '/home/u/.cache/sva-series/verdicts')
+        self.assertIsNone(request(['bisect'],
+                                  SVA_VERDICT_CACHE='off').verdicts)
+        # "off" turns it off; anything else must be a directory outside
+        # the clone
+        with self.assertRaisesRegex(Failure, 'SVA_VERDICT_CACHE=0'):
+            request(['bisect'], SVA_VERDICT_CACHE='0')
 
     def test_flags_need_their_exact_value(self):
         req = request(['check'], SVA_KVM='yes', BISECT='no',

@@ -14,9 +14,12 @@ from .gitops import export_series, submitter_identity
 from .kconfig import configure
 from .parser import diag_key, diag_origin, format_diags, norm_path, \
     parse_diags, unique_diags
-from .tree import base_tree, owned_files, read_series, series_files
+from .tree import base_tree, owned_files, patched_files, read_series, \
+    series_files
 from .util import HARNESS, TOP, Failure, echo_cmd, log, phase, read, run, \
     write
+from .verdicts import CheckpatchInputs, VerdictCache, cached_detail, \
+    checkpatch_context, checkpatch_key
 
 
 def collect_diags(out, src):
@@ -180,8 +183,15 @@ def load_exceptions():
     return exc
 
 
-def checkpatch(paths, results, src):
-    """checkpatch --strict on every exported patch and every owned file."""
+def checkpatch(paths, results, src, cache=None):
+    """checkpatch --strict on every exported patch and every owned file.
+
+    CACHE (a VerdictCache) serves the runs whose inputs are those of a
+    run that reported nothing (see verdicts.py): their result says
+    "cached verdict KEY"; a clean run is recorded there, a report never
+    is.
+    """
+    cache = cache or VerdictCache(None)
     exported = export_series(paths, quiet=True)
     exc = load_exceptions()
     # Without a git identity the export has no Signed-off-by (see
@@ -195,15 +205,33 @@ def checkpatch(paths, results, src):
                for p in sorted(os.listdir(exported)) if p.endswith('.patch')]
     for f in owned_files():
         targets.append((os.path.join(src, f), f, ['-f']))
+    context = None
+    if cache.enabled:
+        touched = []
+        for name, added in read_series():
+            touched += added + patched_files(os.path.join(TOP, 'patches',
+                                                          name))
+        context = checkpatch_context(paths, src, touched)
     for path, name, flags in targets:
-        key = name
+        key = None
+        if context is not None:
+            with open(path, 'rb') as f:
+                content = f.read()
+            key = checkpatch_key(CheckpatchInputs(
+                target=name, flags=tuple(flags), content=content,
+                **context))
+            if cache.passed(key):
+                results.cached(f'checkpatch: {name}', cached_detail(key))
+                continue
         cmd = ['perl', 'scripts/checkpatch.pl', '--strict', '--no-summary',
                '--show-types', '--terse'] + flags + [path]
         res = subprocess.run(cmd, cwd=src, capture_output=True, text=True)
         issues = []
+        reports = 0
         for line in res.stdout.splitlines():
             m = re.search(r'(ERROR|WARNING|CHECK):(\w+):', line)
-            if m and m.group(2) not in exc.get(key, set()) and \
+            reports += bool(m)
+            if m and m.group(2) not in exc.get(name, set()) and \
                     m.group(2) not in exc.get('*', set()):
                 issues.append(line)
         if issues:
@@ -211,6 +239,11 @@ def checkpatch(paths, results, src):
             log('\n'.join(issues))
         results.add(not issues, f'checkpatch: {name}',
                     f'{len(issues)} reports')
+        # Only a run that went to its end is kept: checkpatch exits 1 for
+        # reports (here all excepted), anything else is not a verdict.
+        if not issues and not res.stderr.strip() and \
+                (res.returncode == 0 or (res.returncode == 1 and reports)):
+            cache.record(key, f'checkpatch: {name}')
 
 
 def coccicheck(paths, results, src):

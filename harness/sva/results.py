@@ -2,7 +2,8 @@
 """What the checks find: one status enum, results, diagnostics.
 
 Results collects every check of a run and prints each as it comes
-("PASS: name", "FAIL: name - why", "SKIP: name - why"); summary() ends a
+("PASS: name", "FAIL: name - why", "SKIP: name - why", and "PASS: name -
+cached verdict KEY" for a pass the verdict cache served); summary() ends a
 run with the skipped and failed checks and the line
 "N passed, N failed[, N skipped]".
 """
@@ -52,6 +53,12 @@ class Results:
         self.items.append(Result(status, name, detail))
         log(f'{"PASS" if ok else "FAIL"}: {name}' +
             (f' - {detail}' if detail and not ok else ''))
+
+    def cached(self, name, detail):
+        """A pass that did not run again: the verdict cache served it
+        (verdicts.py). Its line says so with DETAIL."""
+        self.items.append(Result(Status.PASS, name, detail))
+        log(f'PASS: {name} - {detail}')
 
     def skip(self, name, why):
         self.items.append(Result(Status.SKIP, name, why))

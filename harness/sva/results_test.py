@@ -26,6 +26,8 @@ class ResultsTest(unittest.TestCase):
             r.record(Status.PASS, 'x86_64/guest: iommu-probed'),
             r.record(Status.FAIL, 'x86_64/guest: disk-translated', 'no DMA'),
             r.record(Status.SKIP, 'x86_64/kunit: a.b', 'skipped by the test'),
+            r.cached('bisect: step 1 (0001-a.patch) builds for arm64',
+                     'cached verdict 0123456789ab'),
         ))
         self.assertEqual(out.splitlines(), [
             'PASS: apply',
@@ -34,9 +36,12 @@ class ResultsTest(unittest.TestCase):
             'PASS: x86_64/guest: iommu-probed',
             'FAIL: x86_64/guest: disk-translated - no DMA',
             'SKIP: x86_64/kunit: a.b - skipped by the test',
+            'PASS: bisect: step 1 (0001-a.patch) builds for arm64 - cached '
+            'verdict 0123456789ab',
         ])
         self.assertEqual(r.items[0], Result(Status.PASS, 'apply',
                                             'not printed'))
+        self.assertEqual(r.items[-1].status, Status.PASS)
 
     def test_summary(self):
         r = Results()

@@ -34,6 +34,13 @@
  * The DMA path takes mock_dev::dma_lock for reading and keeps it while it
  * waits for a fault to be answered; remove_dev_pasid takes it for writing,
  * so once that returns no DMA, and no fault report, for the PASID remains.
+ * PAGE_REQ holds dma_lock for reading only while it reports, and does not
+ * wait for the responses: that the core answers them before a detach
+ * returns is what the tests check, not something the mock makes true.
+ *
+ * Page request group indexes: DMA allocates its own below
+ * IOMMU_SVA_TEST_PRQ_GRPID_MIN and waits for their responses; PAGE_REQ
+ * uses the caller's, from there up, and only counts theirs.
  */
 #include <linux/device.h>
 #include <linux/fs.h>
@@ -67,6 +74,11 @@ struct mock_dev {
 	/* grpid -> struct mock_fault waiting for its page response */
 	struct xarray faults;
 	bool sva_enabled;	/* under the core's iommu_sva_lock */
+	/* Page responses by code; see struct iommu_sva_test_cmd @stats */
+	atomic64_t resp[IOMMU_PAGE_RESP_FAILURE + 1];
+	atomic64_t not_routed, resp_mismatch, prq_pending;
+	/* The next set_dev_pasid of this device fails with it, if not 0 */
+	int fail_set_dev_pasid;
 };
 
 static inline struct mock_dev *to_mock_dev(struct device *dev)
@@ -141,6 +153,8 @@ static struct iommu_device mock_iommus[MOCK_NR_IOMMUS];
 static struct notifier_block mock_bus_nbs[MOCK_NR_IOMMUS];
 static struct iopf_queue *mock_iopf_queue;
 static const struct iommu_domain_ops mock_domain_ops;
+/* What is alive in the whole driver: the STATS op shows it */
+static atomic_t mock_sva_domains, mock_notifiers, mock_bonds;
 
 static ssize_t max_pasids_show(struct device *dev,
 			       struct device_attribute *attr, char *buf)
@@ -245,6 +259,8 @@ static struct iommu_domain *mock_domain_alloc(unsigned int type)
 	md = kzalloc(sizeof(*md), GFP_KERNEL);
 	if (!md)
 		return NULL;
+	if (type == IOMMU_DOMAIN_SVA)
+		atomic_inc(&mock_sva_domains);
 	spin_lock_init(&md->lock);
 	xa_init(&md->pfns);
 	mutex_init(&md->map_lock);
@@ -260,8 +276,12 @@ static void mock_domain_free(struct iommu_domain *domain)
 	struct page *dropped[MOCK_IOTLB_SIZE];
 
 	/* Waits for running callbacks, and calls release() if not yet done */
-	if (md->mn_registered)
+	if (md->mn_registered) {
 		mmu_notifier_unregister(&md->mn, domain->mm);
+		atomic_dec(&mock_notifiers);
+	}
+	if (domain->type == IOMMU_DOMAIN_SVA)
+		atomic_dec(&mock_sva_domains);
 	spin_lock(&md->lock);
 	mock_iotlb_drop(md, 0, ULONG_MAX, dropped);
 	spin_unlock(&md->lock);
@@ -285,6 +305,10 @@ static int mock_domain_set_dev_pasid(struct iommu_domain *domain,
 	struct mock_domain *md = to_mock_domain(domain);
 	int ret;
 
+	/* FAIL_NEXT: fail before anything changed, as a driver must */
+	ret = xchg(&to_mock_dev(dev)->fail_set_dev_pasid, 0);
+	if (ret)
+		return ret;
 	if (domain->type == IOMMU_DOMAIN_IDENTITY)
 		return -EINVAL;
 	if (domain->type != IOMMU_DOMAIN_SVA || md->mn_registered)
@@ -296,6 +320,7 @@ static int mock_domain_set_dev_pasid(struct iommu_domain *domain,
 	if (ret)
 		return ret;
 	md->mn_registered = true;
+	atomic_inc(&mock_notifiers);
 	return 0;
 }
 
@@ -457,13 +482,31 @@ static int mock_dev_disable_feat(struct device *dev,
 	return 0;
 }
 
-/* The core answers a fault the mock reported: wake the waiting DMA. */
+/*
+ * The core answers a page request the mock reported (@evt): count the
+ * response, check that it is for that request, and wake the DMA waiting
+ * for it, if any.
+ */
 static int mock_page_response(struct device *dev,
 			      struct iommu_fault_event *evt,
 			      struct iommu_page_response *msg)
 {
+	const struct iommu_fault_page_request *prm = &evt->fault.prm;
 	struct mock_dev *mdev = to_mock_dev(dev);
+	bool needs_pasid = (prm->flags & IOMMU_FAULT_PAGE_REQUEST_PASID_VALID) &&
+			   (prm->flags & IOMMU_FAULT_PAGE_RESPONSE_NEEDS_PASID);
+	bool has_pasid = msg->flags & IOMMU_PAGE_RESP_PASID_VALID;
 	struct mock_fault *fault;
+
+	if (msg->code < ARRAY_SIZE(mdev->resp))
+		atomic64_inc(&mdev->resp[msg->code]);
+	if (msg->grpid != prm->grpid || needs_pasid != has_pasid ||
+	    (has_pasid && msg->pasid != prm->pasid))
+		atomic64_inc(&mdev->resp_mismatch);
+	if (prm->grpid >= IOMMU_SVA_TEST_PRQ_GRPID_MIN) {
+		atomic64_dec(&mdev->prq_pending);
+		return 0;
+	}
 
 	xa_lock(&mdev->faults);
 	fault = xa_load(&mdev->faults, msg->grpid);
@@ -722,6 +765,7 @@ static int mock_bind(struct mock_file *mfile, struct iommu_sva_test_cmd *cmd,
 		goto err_unbind;
 	}
 out:
+	atomic_inc(&mock_bonds);
 	cmd->bind.bind_id = id;
 	cmd->bind.pasid = iommu_sva_get_pasid(handle);
 	return 0;
@@ -737,6 +781,7 @@ static int mock_unbind(struct mock_file *mfile, u32 bind_id)
 
 	if (!bind)
 		return -ENOENT;
+	atomic_dec(&mock_bonds);
 	iommu_sva_unbind_device(bind->handle);
 	if (--bind->users == 0) {
 		xa_erase(&mfile->binds, bind_id);
@@ -1023,7 +1068,8 @@ static int mock_dma_fault(struct mock_dev *mdev, struct mock_domain *md,
 
 	init_completion(&fault.done);
 	/* A PCIe page request group index is 9 bits */
-	rc = xa_alloc(&mdev->faults, &grpid, &fault, XA_LIMIT(0, 511),
+	rc = xa_alloc(&mdev->faults, &grpid, &fault,
+		      XA_LIMIT(0, IOMMU_SVA_TEST_PRQ_GRPID_MIN - 1),
 		      GFP_KERNEL);
 	if (rc)
 		return -EFAULT;
@@ -1037,6 +1083,8 @@ static int mock_dma_fault(struct mock_dev *mdev, struct mock_domain *md,
 	/* Once reported, the core answers every request: wait for it */
 	if (!rc)
 		wait_for_completion(&fault.done);
+	else
+		atomic64_inc(&mdev->not_routed);
 	xa_erase(&mdev->faults, grpid);
 	if (rc || fault.code != IOMMU_PAGE_RESP_SUCCESS)
 		return -EFAULT;
@@ -1135,6 +1183,22 @@ static int mock_paging_translate(struct mock_domain *md, unsigned long iova,
 	return 0;
 }
 
+/*
+ * DMA and PAGE_REQ do not take the file's lock: they hold the device
+ * instead, until put_device().
+ */
+static struct mock_dev *mock_dev_get(struct mock_file *mfile, u32 dev_id)
+{
+	struct mock_dev *mdev;
+
+	xa_lock(&mfile->devs);
+	mdev = xa_load(&mfile->devs, dev_id);
+	if (mdev)
+		get_device(&mdev->dev);
+	xa_unlock(&mfile->devs);
+	return mdev;
+}
+
 static int mock_dma(struct mock_file *mfile, struct iommu_sva_test_cmd *cmd)
 {
 	bool write = cmd->dma.flags & IOMMU_SVA_TEST_DMA_WRITE;
@@ -1150,12 +1214,7 @@ static int mock_dma(struct mock_file *mfile, struct iommu_sva_test_cmd *cmd)
 	    length > IOMMU_SVA_TEST_MAX_DMA || addr + length < addr)
 		return -EINVAL;
 
-	/* DMA does not take the file's lock: hold the device instead */
-	xa_lock(&mfile->devs);
-	mdev = xa_load(&mfile->devs, cmd->dev_id);
-	if (mdev)
-		get_device(&mdev->dev);
-	xa_unlock(&mfile->devs);
+	mdev = mock_dev_get(mfile, cmd->dev_id);
 	if (!mdev)
 		return -ENOENT;
 
@@ -1245,6 +1304,108 @@ static int mock_counters(struct mock_file *mfile,
 	return 0;
 }
 
+/*
+ * Report page requests as a device's PRI would, and return: the responses
+ * come later, from the IOPF workqueue. A request the core refuses is one
+ * the driver answers itself; it is counted as such.
+ */
+static int mock_page_req(struct mock_file *mfile,
+			 struct iommu_sva_test_cmd *cmd)
+{
+	u32 flags = cmd->page_req.flags, grpid = cmd->page_req.grpid;
+	u32 count = cmd->page_req.count, last_grpid, i;
+	bool partial = flags & IOMMU_SVA_TEST_PRQ_PARTIAL;
+	struct mock_dev *mdev;
+
+	if (flags & ~IOMMU_SVA_TEST_PRQ_FLAGS || !count ||
+	    count > IOMMU_SVA_TEST_PRQ_GRPID_MAX)
+		return -EINVAL;
+	last_grpid = partial ? grpid : grpid + count - 1;
+	if (grpid < IOMMU_SVA_TEST_PRQ_GRPID_MIN ||
+	    last_grpid > IOMMU_SVA_TEST_PRQ_GRPID_MAX)
+		return -EINVAL;
+
+	mdev = mock_dev_get(mfile, cmd->dev_id);
+	if (!mdev)
+		return -ENOENT;
+
+	down_read(&mdev->dma_lock);
+	for (i = 0; i < count; i++) {
+		struct iommu_fault_event evt = {
+			.fault.type = IOMMU_FAULT_PAGE_REQ,
+			.fault.prm = {
+				.grpid = partial ? grpid : grpid + i,
+				.addr = (cmd->page_req.addr & PAGE_MASK) +
+					(u64)i * PAGE_SIZE,
+				.perm = IOMMU_FAULT_PERM_READ,
+			},
+		};
+		struct iommu_fault_page_request *prm = &evt.fault.prm;
+
+		if (flags & IOMMU_SVA_TEST_PRQ_WRITE)
+			prm->perm |= IOMMU_FAULT_PERM_WRITE;
+		if (flags & IOMMU_SVA_TEST_PRQ_EXEC)
+			prm->perm |= IOMMU_FAULT_PERM_EXEC;
+		if (flags & IOMMU_SVA_TEST_PRQ_PRIV)
+			prm->perm |= IOMMU_FAULT_PERM_PRIV;
+		if (!(flags & IOMMU_SVA_TEST_PRQ_NO_PASID)) {
+			prm->flags |= IOMMU_FAULT_PAGE_REQUEST_PASID_VALID |
+				      IOMMU_FAULT_PAGE_RESPONSE_NEEDS_PASID;
+			prm->pasid = cmd->page_req.pasid;
+		}
+		/* Pending before it is reported: the response may be quick */
+		if (!partial) {
+			prm->flags |= IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE;
+			atomic64_inc(&mdev->prq_pending);
+		}
+		if (iommu_report_device_fault(&mdev->dev, &evt)) {
+			atomic64_inc(&mdev->not_routed);
+			if (!partial)
+				atomic64_dec(&mdev->prq_pending);
+		}
+	}
+	up_read(&mdev->dma_lock);
+	put_device(&mdev->dev);
+	return 0;
+}
+
+static int mock_stats(struct mock_file *mfile, struct iommu_sva_test_cmd *cmd)
+{
+	struct mock_dev *mdev = mock_dev_find(mfile, cmd->dev_id);
+
+	if (!mdev)
+		return -ENOENT;
+	if (memchr_inv(&cmd->stats, 0, sizeof(cmd->stats)))
+		return -EINVAL;
+	cmd->stats.resp_success =
+		atomic64_read(&mdev->resp[IOMMU_PAGE_RESP_SUCCESS]);
+	cmd->stats.resp_invalid =
+		atomic64_read(&mdev->resp[IOMMU_PAGE_RESP_INVALID]);
+	cmd->stats.resp_failure =
+		atomic64_read(&mdev->resp[IOMMU_PAGE_RESP_FAILURE]);
+	cmd->stats.not_routed = atomic64_read(&mdev->not_routed);
+	cmd->stats.resp_mismatch = atomic64_read(&mdev->resp_mismatch);
+	cmd->stats.pending = atomic64_read(&mdev->prq_pending);
+	cmd->stats.sva_domains = atomic_read(&mock_sva_domains);
+	cmd->stats.notifiers = atomic_read(&mock_notifiers);
+	cmd->stats.bonds = atomic_read(&mock_bonds);
+	return 0;
+}
+
+static int mock_fail_next(struct mock_file *mfile,
+			  struct iommu_sva_test_cmd *cmd)
+{
+	struct mock_dev *mdev = mock_dev_find(mfile, cmd->dev_id);
+
+	if (!mdev)
+		return -ENOENT;
+	if (cmd->fail.what != IOMMU_SVA_TEST_FAIL_SET_DEV_PASID ||
+	    !cmd->fail.error || cmd->fail.error >= MAX_ERRNO)
+		return -EINVAL;
+	WRITE_ONCE(mdev->fail_set_dev_pasid, -(int)cmd->fail.error);
+	return 0;
+}
+
 /* The char device */
 static int mock_fops_open(struct inode *inode, struct file *filp)
 {
@@ -1279,8 +1440,10 @@ static int mock_fops_release(struct inode *inode, struct file *filp)
 
 	mutex_lock(&mfile->lock);
 	xa_for_each(&mfile->binds, index, bind) {
-		for (; bind->users; bind->users--)
+		for (; bind->users; bind->users--) {
+			atomic_dec(&mock_bonds);
 			iommu_sva_unbind_device(bind->handle);
+		}
 		kfree(bind);
 	}
 	xa_for_each(&mfile->attachs, index, attach)
@@ -1338,6 +1501,12 @@ static size_t mock_cmd_arg_size(u32 op)
 	case IOMMU_SVA_TEST_OP_MAP:
 	case IOMMU_SVA_TEST_OP_UNMAP:
 		return sizeof(cmd->map);
+	case IOMMU_SVA_TEST_OP_PAGE_REQ:
+		return sizeof(cmd->page_req);
+	case IOMMU_SVA_TEST_OP_STATS:
+		return sizeof(cmd->stats);
+	case IOMMU_SVA_TEST_OP_FAIL_NEXT:
+		return sizeof(cmd->fail);
 	default:
 		return 0;
 	}
@@ -1412,6 +1581,10 @@ static int mock_cmd_locked(struct mock_file *mfile,
 		return mock_map(mfile, cmd);
 	case IOMMU_SVA_TEST_OP_UNMAP:
 		return mock_unmap(mfile, cmd);
+	case IOMMU_SVA_TEST_OP_STATS:
+		return mock_stats(mfile, cmd);
+	case IOMMU_SVA_TEST_OP_FAIL_NEXT:
+		return mock_fail_next(mfile, cmd);
 	default:
 		return -EOPNOTSUPP;
 	}
@@ -1439,6 +1612,8 @@ static long mock_fops_ioctl(struct file *filp, unsigned int cmd_nr,
 	case IOMMU_SVA_TEST_OP_DMA:
 		/* Concurrent with everything but the device's PASID detach */
 		return mock_dma(mfile, &cmd);
+	case IOMMU_SVA_TEST_OP_PAGE_REQ:
+		return mock_page_req(mfile, &cmd);
 	case IOMMU_SVA_TEST_OP_MM_PASID:
 		if (cmd.mm_pasid.pasid || cmd.mm_pasid.__reserved)
 			return -EINVAL;

@@ -37,10 +37,27 @@ enum {
 	IOMMU_SVA_TEST_OP_UNMAP,
 	IOMMU_SVA_TEST_OP_BIND_OPENER,
 	IOMMU_SVA_TEST_OP_DEV_UNPLUG,
+	IOMMU_SVA_TEST_OP_PAGE_REQ,
+	IOMMU_SVA_TEST_OP_STATS,
+	IOMMU_SVA_TEST_OP_FAIL_NEXT,
 };
 
 /* Flags of IOMMU_SVA_TEST_OP_DMA */
 #define IOMMU_SVA_TEST_DMA_WRITE	0x1U	/* device writes memory */
+
+/* Flags of IOMMU_SVA_TEST_OP_PAGE_REQ */
+#define IOMMU_SVA_TEST_PRQ_NO_PASID	0x1U	/* requests without a PASID */
+#define IOMMU_SVA_TEST_PRQ_WRITE	0x2U	/* write access requested */
+#define IOMMU_SVA_TEST_PRQ_EXEC		0x4U	/* execute access requested */
+#define IOMMU_SVA_TEST_PRQ_PRIV		0x8U	/* privileged access */
+#define IOMMU_SVA_TEST_PRQ_PARTIAL	0x10U	/* non-last requests of a group */
+#define IOMMU_SVA_TEST_PRQ_FLAGS	0x1fU
+/* The page request group indexes of PAGE_REQ; DMA's own are below */
+#define IOMMU_SVA_TEST_PRQ_GRPID_MIN	256U
+#define IOMMU_SVA_TEST_PRQ_GRPID_MAX	511U
+
+/* What IOMMU_SVA_TEST_OP_FAIL_NEXT makes fail */
+#define IOMMU_SVA_TEST_FAIL_SET_DEV_PASID	1U
 
 /**
  * struct iommu_sva_test_cmd - One request to the mock driver
@@ -83,6 +100,26 @@ enum {
  * @map: MAP @length bytes of the caller's memory at @uptr into
  *       @domain_id at @iova, readable and, with @write, writable; UNMAP
  *       (in: @domain_id, @iova, @length) undoes it
+ * @page_req: PAGE_REQ: @dev_id reports @count page requests for @pasid at
+ *            @addr, @addr + PAGE_SIZE, ..., as a device's PRI would, and
+ *            returns without waiting for their responses, which the STATS
+ *            counters show when they come (as hardware does, the PASID's
+ *            remove_dev_pasid waits only for the reporting). Without
+ *            IOMMU_SVA_TEST_PRQ_PARTIAL, request i is the last and only
+ *            one of group @grpid + i; with it, all are non-last requests
+ *            of group @grpid, which a later PAGE_REQ completes. The groups
+ *            must lie in [IOMMU_SVA_TEST_PRQ_GRPID_MIN,
+ *            IOMMU_SVA_TEST_PRQ_GRPID_MAX]
+ * @stats: STATS (out) of @dev_id: the page responses it got, by code
+ *         (@resp_success, @resp_invalid, @resp_failure), requests the core
+ *         refused to take, which the driver answers itself
+ *         (@not_routed), responses whose group or PASID is not the
+ *         request's (@resp_mismatch) and PAGE_REQ groups not answered yet
+ *         (@pending); and of the whole mock driver, live SVA domains
+ *         (@sva_domains), registered mmu_notifiers (@notifiers) and bonds
+ *         that files hold (@bonds)
+ * @fail: FAIL_NEXT (in): the next @what of @dev_id fails with -@error
+ *        (IOMMU_SVA_TEST_FAIL_SET_DEV_PASID: the driver's set_dev_pasid)
  * @__pad: room for the arguments of operations; unused bytes must be 0
  */
 struct iommu_sva_test_cmd {
@@ -136,6 +173,29 @@ struct iommu_sva_test_cmd {
 			__u64 length;
 			__u64 uptr;
 		} map;
+		struct {
+			__u32 pasid;
+			__u32 flags;
+			__u64 addr;
+			__u32 grpid;
+			__u32 count;
+		} page_req;
+		struct {
+			__u64 resp_success;
+			__u64 resp_invalid;
+			__u64 resp_failure;
+			__u64 not_routed;
+			__u64 resp_mismatch;
+			__u64 pending;
+			__u32 sva_domains;
+			__u32 notifiers;
+			__u32 bonds;
+			__u32 __reserved;
+		} stats;
+		struct {
+			__u32 what;
+			__u32 error;
+		} fail;
 		__u64 __pad[8];
 	};
 };

@@ -29,6 +29,7 @@ int iopf_queue_add_device(struct iopf_queue *queue, struct device *dev);
 int iopf_queue_remove_device(struct iopf_queue *queue,
 			     struct device *dev);
 int iopf_queue_flush_dev(struct device *dev);
+void iopf_queue_discard_dev_pasid(struct device *dev, ioasid_t pasid);
 struct iopf_queue *iopf_queue_alloc(const char *name);
 void iopf_queue_free(struct iopf_queue *queue);
 int iopf_queue_discard_partial(struct iopf_queue *queue);
@@ -54,6 +55,11 @@ static inline int iopf_queue_remove_device(struct iopf_queue *queue,
 static inline int iopf_queue_flush_dev(struct device *dev)
 {
 	return -ENODEV;
+}
+
+static inline void iopf_queue_discard_dev_pasid(struct device *dev,
+						ioasid_t pasid)
+{
 }
 
 static inline struct iopf_queue *iopf_queue_alloc(const char *name)

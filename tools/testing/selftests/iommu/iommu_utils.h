@@ -280,6 +280,44 @@ static inline int _test_cmd_unmap(int fd, __u32 domain_id, uint64_t iova,
 	return sva_cmd(fd, IOMMU_SVA_TEST_OP_UNMAP, &cmd);
 }
 
+/* PAGE_REQ: @count page requests of @dev_id, answered later */
+static inline int _test_cmd_page_req(int fd, __u32 dev_id, __u32 pasid,
+				     __u32 flags, uint64_t addr, __u32 grpid,
+				     __u32 count)
+{
+	struct iommu_sva_test_cmd cmd = {
+		.dev_id = dev_id,
+		.page_req = {
+			.pasid = pasid,
+			.flags = flags,
+			.addr = addr,
+			.grpid = grpid,
+			.count = count,
+		},
+	};
+
+	return sva_cmd(fd, IOMMU_SVA_TEST_OP_PAGE_REQ, &cmd);
+}
+
+static inline int _test_cmd_stats(int fd, __u32 dev_id,
+				  struct iommu_sva_test_cmd *cmd)
+{
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->dev_id = dev_id;
+	return sva_cmd(fd, IOMMU_SVA_TEST_OP_STATS, cmd);
+}
+
+static inline int _test_cmd_fail_next(int fd, __u32 dev_id, __u32 what,
+				      __u32 error)
+{
+	struct iommu_sva_test_cmd cmd = {
+		.dev_id = dev_id,
+		.fail = { .what = what, .error = error },
+	};
+
+	return sva_cmd(fd, IOMMU_SVA_TEST_OP_FAIL_NEXT, &cmd);
+}
+
 /* In a TEST_F() whose fixture has the mock file in self->fd */
 #define test_cmd_dev_create(bits, dev_id) \
 	ASSERT_EQ(0, _test_cmd_dev_create(self->fd, bits, dev_id, NULL))
@@ -335,5 +373,12 @@ static inline int _test_cmd_unmap(int fd, __u32 domain_id, uint64_t iova,
 					      pasid))
 #define test_cmd_detach(dev_id, domain_id, pasid) \
 	ASSERT_EQ(0, _test_cmd_detach(self->fd, dev_id, domain_id, pasid))
+#define test_cmd_page_req(dev_id, pasid, flags, addr, grpid, count) \
+	ASSERT_EQ(0, _test_cmd_page_req(self->fd, dev_id, pasid, flags, \
+					(uintptr_t)(addr), grpid, count))
+#define test_cmd_stats(dev_id, cmd) \
+	ASSERT_EQ(0, _test_cmd_stats(self->fd, dev_id, cmd))
+#define test_cmd_fail_next(dev_id, what, error) \
+	ASSERT_EQ(0, _test_cmd_fail_next(self->fd, dev_id, what, error))
 
 #endif

@@ -358,17 +358,25 @@ TEST_F(sva, iopf)
 	munmap(buf, len);
 }
 
-/* The child's mm gets its own PASID; the parent's bond is untouched */
+/*
+ * The child's mm gets its own PASID; each process DMAs through its own
+ * PASID and sees its own bytes at the same address, though the device
+ * cached the parent's page there before the fork.
+ */
 TEST_F(sva, fork)
 {
 	char *buf = map_anon(page_size, PROT_READ | PROT_WRITE);
+	char *want = malloc(page_size), *tmp = malloc(page_size);
 	int pipefd[2], status;
 	__u32 child_pasid = 0;
-	char tmp[64];
 	pid_t pid;
 
 	ASSERT_NE(NULL, buf);
+	ASSERT_NE(NULL, want);
+	ASSERT_NE(NULL, tmp);
 	fill(buf, page_size, 6);
+	/* The IOTLB holds the parent's page */
+	test_cmd_dma(self->dev_id, self->pasid, buf, tmp, page_size, 0);
 	ASSERT_EQ(0, pipe(pipefd));
 	pid = fork();
 	ASSERT_LE(0, pid);
@@ -384,16 +392,30 @@ TEST_F(sva, fork)
 		    _test_cmd_bind(fd, dev, &bind, &pasid) ||
 		    pasid != mm_pasid(fd))
 			_exit(2);
-		/* The child's copy of buf through the child's PASID */
+		/* The child's own bytes, through the child's PASID */
+		fill(buf, page_size, 60);
+		fill(want, page_size, 60);
 		if (_test_cmd_dma(fd, dev, pasid, (uintptr_t)buf, tmp,
-				  sizeof(tmp), 0) ||
-		    memcmp(tmp, buf, sizeof(tmp)))
+				  page_size, 0) ||
+		    memcmp(tmp, want, page_size))
 			_exit(3);
-		if (write(pipefd[1], &pasid, sizeof(pasid)) != sizeof(pasid))
+		/* What the device writes for the child, only the child sees */
+		fill(tmp, page_size, 61);
+		if (_test_cmd_dma(fd, dev, pasid, (uintptr_t)buf, tmp,
+				  page_size, 1) ||
+		    memcmp(tmp, buf, page_size))
 			_exit(4);
+		if (write(pipefd[1], &pasid, sizeof(pasid)) != sizeof(pasid))
+			_exit(5);
 		_exit(0);
 	}
 	close(pipefd[1]);
+	/* The parent writes its page, and so gets a copy of its own */
+	fill(buf, page_size, 7);
+	fill(want, page_size, 7);
+	test_cmd_dma(self->dev_id, self->pasid, buf, tmp, page_size, 0);
+	ASSERT_EQ(0, memcmp(tmp, want, page_size));
+
 	ASSERT_EQ(sizeof(child_pasid),
 		  read(pipefd[0], &child_pasid, sizeof(child_pasid)));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
@@ -402,43 +424,15 @@ TEST_F(sva, fork)
 	ASSERT_NE(self->pasid, child_pasid);
 	ASSERT_LE(1, child_pasid);
 
-	/* The parent is still bound at its PASID */
+	/* The parent is still bound at its PASID, and its bytes are its own */
 	ASSERT_EQ(self->pasid, mm_pasid(self->fd));
-	test_cmd_dma(self->dev_id, self->pasid, buf, tmp, sizeof(tmp), 0);
-	ASSERT_EQ(0, memcmp(tmp, buf, sizeof(tmp)));
+	test_cmd_dma(self->dev_id, self->pasid, buf, tmp, page_size, 0);
+	ASSERT_EQ(0, memcmp(tmp, want, page_size));
+	ASSERT_EQ(0, memcmp(buf, want, page_size));
 	close(pipefd[0]);
-}
-
-/* A process that exits while bound and DMAing leaves nothing behind */
-TEST_F(sva, exit_while_bound)
-{
-	int i, status;
-
-	for (i = 0; i < 8; i++) {
-		pid_t pid = fork();
-
-		ASSERT_LE(0, pid);
-		if (!pid) {
-			int fd = open_mock();
-			char *buf = map_anon(page_size, PROT_READ | PROT_WRITE);
-			__u32 dev, bind, pasid;
-			char tmp[16];
-
-			if (fd < 0 || !buf ||
-			    _test_cmd_dev_create(fd, 20, &dev, NULL) ||
-			    _test_cmd_sva(fd, dev, 1) ||
-			    _test_cmd_bind(fd, dev, &bind, &pasid) ||
-			    _test_cmd_dma(fd, dev, pasid, (uintptr_t)buf, tmp,
-					  sizeof(tmp), 1))
-				_exit(1);
-			/* Exit with the bond, the device and the file open */
-			_exit(0);
-		}
-		ASSERT_EQ(pid, waitpid(pid, &status, 0));
-		ASSERT_TRUE(WIFEXITED(status));
-		ASSERT_EQ(0, WEXITSTATUS(status));
-	}
-	/* The kernel log is checked for warnings, kmemleak for leaks */
+	free(want);
+	free(tmp);
+	munmap(buf, page_size);
 }
 
 /*
@@ -570,6 +564,528 @@ static int fill_pasids(int fd, __u32 dev, __u32 *p, int max)
 		sleep_ms(100);
 	}
 	return n;
+}
+
+/* Bind @dev, retrying while the PASIDs of exited processes are not free */
+static int bind_retry(int fd, __u32 dev, __u32 *bind, __u32 *pasid)
+{
+	int tries, rc = -ENOSPC;
+
+	for (tries = 0; tries < 200 && rc == -ENOSPC; tries++) {
+		if (tries) {
+			visit_all_cpus();
+			sleep_ms(10);
+		}
+		rc = _test_cmd_bind(fd, dev, bind, pasid);
+	}
+	return rc;
+}
+
+/* STATS of @dev once every PAGE_REQ request has its response, or -ETIME */
+static int stats_settled(int fd, __u32 dev, struct iommu_sva_test_cmd *c)
+{
+	int i, rc;
+
+	for (i = 0; i < 500; i++) {
+		rc = _test_cmd_stats(fd, dev, c);
+		if (rc || !c->stats.pending)
+			return rc;
+		sleep_ms(10);
+	}
+	return -ETIME;
+}
+
+/*
+ * Processes that exit while bound, with DMA done and page requests in
+ * flight, leave nothing behind: SVA domains, mmu_notifiers and bonds go
+ * back to what they were, and their PASIDs come back, which the small
+ * device shows: it has three, and eight processes take one in turn.
+ */
+TEST_F(sva, exit_while_bound)
+{
+	struct iommu_sva_test_cmd s0, s1;
+	int i, status;
+
+	test_cmd_stats(self->dev_id, &s0);
+	ASSERT_LE(1, s0.stats.sva_domains);
+	ASSERT_LE(1, s0.stats.bonds);
+	for (i = 0; i < 8; i++) {
+		pid_t pid = fork();
+
+		ASSERT_LE(0, pid);
+		if (!pid) {
+			int fd = open_mock();
+			char *buf = map_anon(64 * page_size,
+					     PROT_READ | PROT_WRITE);
+			__u32 dev, bind, pasid, max;
+			char tmp[16];
+
+			if (fd < 0 || !buf ||
+			    _test_cmd_dev_create(fd, 2, &dev, &max) ||
+			    max != 4 || _test_cmd_sva(fd, dev, 1))
+				_exit(1);
+			if (bind_retry(fd, dev, &bind, &pasid) || pasid > 3)
+				_exit(2);
+			if (_test_cmd_dma(fd, dev, pasid, (uintptr_t)buf, tmp,
+					  sizeof(tmp), 1) ||
+			    _test_cmd_page_req(fd, dev, pasid,
+					       IOMMU_SVA_TEST_PRQ_WRITE,
+					       (uintptr_t)buf,
+					       IOMMU_SVA_TEST_PRQ_GRPID_MIN,
+					       64))
+				_exit(3);
+			/* Exit with the bond, the device and the file open */
+			_exit(0);
+		}
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		ASSERT_TRUE(WIFEXITED(status));
+		ASSERT_EQ(0, WEXITSTATUS(status));
+	}
+	/* The children's files were released before they were reaped */
+	test_cmd_stats(self->dev_id, &s1);
+	ASSERT_EQ(s0.stats.sva_domains, s1.stats.sva_domains);
+	ASSERT_EQ(s0.stats.notifiers, s1.stats.notifiers);
+	ASSERT_EQ(s0.stats.bonds, s1.stats.bonds);
+	/* The kernel log is checked for warnings, kmemleak for leaks */
+}
+
+/* One page request of @flags at @addr, answered; its STATS after */
+static int page_req_settled(int fd, __u32 dev, __u32 pasid, __u32 flags,
+			    void *addr, __u32 grpid,
+			    struct iommu_sva_test_cmd *c)
+{
+	int rc = _test_cmd_page_req(fd, dev, pasid, flags, (uintptr_t)addr,
+				    grpid, 1);
+
+	return rc ? rc : stats_settled(fd, dev, c);
+}
+
+/*
+ * Whether the STATS of a device moved from @a to @b by exactly @success,
+ * @invalid and @refused requests, with every response matching its
+ * request and none pending; says what differs when not.
+ */
+static int answered(const struct iommu_sva_test_cmd *a,
+		    const struct iommu_sva_test_cmd *b, __u64 success,
+		    __u64 invalid, __u64 refused)
+{
+	if (a->stats.resp_success + success == b->stats.resp_success &&
+	    a->stats.resp_invalid + invalid == b->stats.resp_invalid &&
+	    a->stats.resp_failure == b->stats.resp_failure &&
+	    a->stats.not_routed + refused == b->stats.not_routed &&
+	    !b->stats.resp_mismatch && !b->stats.pending)
+		return 1;
+	fprintf(stderr,
+		"# wanted +%llu success +%llu invalid +0 failure +%llu refused, got +%llu +%llu +%llu +%llu, %llu mismatched, %llu pending\n",
+		(unsigned long long)success, (unsigned long long)invalid,
+		(unsigned long long)refused,
+		(unsigned long long)(b->stats.resp_success -
+				     a->stats.resp_success),
+		(unsigned long long)(b->stats.resp_invalid -
+				     a->stats.resp_invalid),
+		(unsigned long long)(b->stats.resp_failure -
+				     a->stats.resp_failure),
+		(unsigned long long)(b->stats.not_routed -
+				     a->stats.not_routed),
+		(unsigned long long)b->stats.resp_mismatch,
+		(unsigned long long)b->stats.pending);
+	return 0;
+}
+
+#define ASSERT_ANSWERED(a, b, success, invalid, refused) \
+	ASSERT_TRUE(answered(&(a), &(b), success, invalid, refused))
+
+/*
+ * Each page request gets the response its access deserves, and only
+ * requests that a domain at their PASID handles are answered by the core:
+ * the others are refused, for the driver to answer, which tells "answered
+ * invalid" apart from "never routed".
+ */
+TEST_F(sva, iopf_responses)
+{
+	char *rw = map_anon(4 * page_size, PROT_READ | PROT_WRITE);
+	char *ro = map_anon(page_size, PROT_READ);
+	char *rx = map_anon(page_size, PROT_READ | PROT_EXEC);
+	char *none = map_anon(page_size, PROT_NONE);
+	char *hole = map_anon(page_size, PROT_READ | PROT_WRITE);
+	struct iommu_sva_test_cmd a, b;
+	__u32 g = IOMMU_SVA_TEST_PRQ_GRPID_MIN, dom, pasid;
+	char tmp[8];
+
+	ASSERT_NE(NULL, rw);
+	ASSERT_NE(NULL, ro);
+	ASSERT_NE(NULL, rx);
+	ASSERT_NE(NULL, none);
+	ASSERT_NE(NULL, hole);
+	ASSERT_EQ(0, munmap(hole, page_size));
+	test_cmd_stats(self->dev_id, &a);
+
+#define EXPECT_PRQ(flags, addr, success, invalid, refused)		\
+	do {								\
+		ASSERT_EQ(0, page_req_settled(self->fd, self->dev_id,	\
+					      self->pasid, flags, addr,	\
+					      g++, &b));		\
+		ASSERT_ANSWERED(a, b, success, invalid, refused);	\
+		a = b;							\
+	} while (0)
+
+	/* Untouched memory is faulted in, for reading and for writing */
+	EXPECT_PRQ(0, rw, 1, 0, 0);
+	EXPECT_PRQ(IOMMU_SVA_TEST_PRQ_WRITE, rw + page_size, 1, 0, 0);
+	/* Read-only: reads only */
+	EXPECT_PRQ(0, ro, 1, 0, 0);
+	EXPECT_PRQ(IOMMU_SVA_TEST_PRQ_WRITE, ro, 0, 1, 0);
+	/* Execute needs an executable mapping */
+	EXPECT_PRQ(IOMMU_SVA_TEST_PRQ_EXEC, rw, 0, 1, 0);
+	EXPECT_PRQ(IOMMU_SVA_TEST_PRQ_EXEC, rx, 1, 0, 0);
+	/* A privileged request to user memory is served as the user's */
+	EXPECT_PRQ(IOMMU_SVA_TEST_PRQ_PRIV, rw + 2 * page_size, 1, 0, 0);
+	/* PROT_NONE and a hole are invalid */
+	EXPECT_PRQ(0, none, 0, 1, 0);
+	EXPECT_PRQ(IOMMU_SVA_TEST_PRQ_WRITE, hole, 0, 1, 0);
+
+	/* No PASID, or a PASID without a domain that handles faults */
+	ASSERT_EQ(0, page_req_settled(self->fd, self->dev_id, 0,
+				      IOMMU_SVA_TEST_PRQ_NO_PASID, rw, g++,
+				      &b));
+	ASSERT_ANSWERED(a, b, 0, 0, 1);
+	a = b;
+	ASSERT_EQ(0, _test_cmd_pasid_alloc(self->fd, self->dev_id, &pasid));
+	ASSERT_EQ(0, page_req_settled(self->fd, self->dev_id, pasid, 0, rw,
+				      g++, &b));
+	ASSERT_ANSWERED(a, b, 0, 0, 1);
+	a = b;
+	ASSERT_EQ(0, _test_cmd_paging_alloc(self->fd, &dom));
+	test_cmd_attach(self->dev_id, dom, pasid);
+	ASSERT_EQ(0, page_req_settled(self->fd, self->dev_id, pasid, 0, rw,
+				      g++, &b));
+	ASSERT_ANSWERED(a, b, 0, 0, 1);
+	a = b;
+	test_cmd_detach(self->dev_id, dom, pasid);
+
+	/* A DMA that faults on PROT_NONE: answered invalid, not refused */
+	test_err_dma(EFAULT, self->dev_id, self->pasid, none, tmp, 1, 0);
+	test_cmd_stats(self->dev_id, &b);
+	ASSERT_LT(a.stats.resp_invalid, b.stats.resp_invalid);
+	ASSERT_EQ(a.stats.not_routed, b.stats.not_routed);
+	a = b;
+	/* After the unbind, nothing is routed at the PASID */
+	test_cmd_unbind(self->bind_id);
+	EXPECT_PRQ(0, rw, 0, 0, 1);
+	test_err_dma(ENODEV, self->dev_id, self->pasid, rw, tmp, 1, 0);
+#undef EXPECT_PRQ
+	ASSERT_EQ(0, _test_cmd_pasid_free(self->fd, pasid));
+	ASSERT_EQ(0, _test_cmd_paging_free(self->fd, dom));
+}
+
+/*
+ * A page request group is its index and its PASID: the non-last requests
+ * of a group are handled with its last one, and with no other PASID's;
+ * those of a PASID that was detached before the group was complete are
+ * dropped, and not handled with a later group of the same index.
+ */
+TEST_F(sva, iopf_partial_groups)
+{
+	char *rw = map_anon(4 * page_size, PROT_READ | PROT_WRITE);
+	char *none = map_anon(page_size, PROT_NONE);
+	const __u32 partial = IOMMU_SVA_TEST_PRQ_PARTIAL;
+	__u32 g = IOMMU_SVA_TEST_PRQ_GRPID_MIN + 100;
+	struct iommu_sva_test_cmd a, b;
+	int pipefd[2], status;
+	pid_t pid;
+
+	ASSERT_NE(NULL, rw);
+	ASSERT_NE(NULL, none);
+	test_cmd_stats(self->dev_id, &a);
+
+	/* A group with a bad request is answered invalid as a whole ... */
+	test_cmd_page_req(self->dev_id, self->pasid, partial, none, g, 1);
+	ASSERT_EQ(0, page_req_settled(self->fd, self->dev_id, self->pasid, 0,
+				      rw, g, &b));
+	ASSERT_ANSWERED(a, b, 0, 1, 0);
+	a = b;
+	/* ... and a good one with all its requests, which are faulted in */
+	test_cmd_page_req(self->dev_id, self->pasid,
+			  partial | IOMMU_SVA_TEST_PRQ_WRITE, rw, g + 1, 2);
+	ASSERT_EQ(0, page_req_settled(self->fd, self->dev_id, self->pasid,
+				      IOMMU_SVA_TEST_PRQ_WRITE,
+				      rw + 2 * page_size, g + 1, &b));
+	ASSERT_ANSWERED(a, b, 1, 0, 0);
+	a = b;
+
+	/* Another PASID's group of the same index is not ours */
+	test_cmd_page_req(self->dev_id, self->pasid, partial, none, g + 2, 1);
+	ASSERT_EQ(0, pipe(pipefd));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct iommu_sva_test_cmd c;
+		__u32 bind, pasid;
+
+		/* Our copy of rw is a good address, none a bad one */
+		if (_test_cmd_bind(self->fd, self->dev_id, &bind, &pasid) ||
+		    pasid == self->pasid ||
+		    page_req_settled(self->fd, self->dev_id, pasid, 0, rw,
+				     g + 2, &c) ||
+		    _test_cmd_unbind(self->fd, bind))
+			_exit(1);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	test_cmd_stats(self->dev_id, &b);
+	ASSERT_ANSWERED(a, b, 1, 0, 0);
+	a = b;
+	/* Ours is still pending, and completes with our last request */
+	ASSERT_EQ(0, page_req_settled(self->fd, self->dev_id, self->pasid, 0,
+				      rw, g + 2, &b));
+	ASSERT_ANSWERED(a, b, 0, 1, 0);
+	a = b;
+
+	/* A group left incomplete by a detach goes with the domain */
+	test_cmd_page_req(self->dev_id, self->pasid, partial, none, g + 3, 1);
+	test_cmd_unbind(self->bind_id);
+	/* Detached: a non-last request is refused too */
+	test_cmd_page_req(self->dev_id, self->pasid, partial, none, g + 4, 1);
+	test_cmd_stats(self->dev_id, &b);
+	ASSERT_ANSWERED(a, b, 0, 0, 1);
+	a = b;
+	test_cmd_bind(self->dev_id, &self->bind_id, NULL);
+	ASSERT_EQ(0, page_req_settled(self->fd, self->dev_id, self->pasid, 0,
+				      rw, g + 3, &b));
+	ASSERT_ANSWERED(a, b, 1, 0, 0);
+	close(pipefd[0]);
+	close(pipefd[1]);
+}
+
+/*
+ * The driver's set_dev_pasid fails: the bind or attach fails with its
+ * errno and leaves everything as it was, whether the SVA domain was new
+ * (it is freed, with nothing registered on the mm) or is shared with a
+ * device that stays bound; and the next attempt works.
+ */
+TEST_F(sva, set_dev_pasid_fails)
+{
+	const __u32 set_dev_pasid = IOMMU_SVA_TEST_FAIL_SET_DEV_PASID;
+	char src[8] = "pattern", dst[8] = { };
+	char *page = map_anon(page_size, PROT_READ | PROT_WRITE);
+	struct iommu_sva_test_cmd s0, s1;
+	__u32 dev2, other, bind2, pasid2, dom, pasid;
+	uint64_t iova = 0x200000;
+
+	ASSERT_EQ(-EINVAL, _test_cmd_fail_next(self->fd, self->dev_id, 7, 5));
+	ASSERT_EQ(-EINVAL, _test_cmd_fail_next(self->fd, self->dev_id,
+					       set_dev_pasid, 0));
+
+	/* The mm's domain on this IOMMU exists: a second device fails */
+	test_cmd_dev_create(20, &dev2);
+	test_cmd_sva_enable(dev2);
+	test_cmd_stats(dev2, &s0);
+	test_cmd_fail_next(dev2, set_dev_pasid, EIO);
+	test_err_bind(EIO, dev2);
+	test_cmd_stats(dev2, &s1);
+	ASSERT_EQ(s0.stats.sva_domains, s1.stats.sva_domains);
+	ASSERT_EQ(s0.stats.notifiers, s1.stats.notifiers);
+	ASSERT_EQ(s0.stats.bonds, s1.stats.bonds);
+	test_err_dma(ENODEV, dev2, self->pasid, src, dst, sizeof(src), 0);
+	/* The first device's bond is untouched */
+	test_cmd_dma(self->dev_id, self->pasid, src, dst, sizeof(src), 0);
+	ASSERT_STREQ(src, dst);
+	/* SVA can go: nothing was left bound */
+	test_cmd_sva_disable(dev2);
+	test_cmd_sva_enable(dev2);
+	test_cmd_bind(dev2, &bind2, &pasid2);
+	ASSERT_EQ(self->pasid, pasid2);
+	test_cmd_dma(dev2, pasid2, src, dst, sizeof(src), 0);
+	test_cmd_unbind(bind2);
+
+	/* On the other IOMMU the domain is new: it goes again */
+	test_cmd_dev_create_iommu(20, 1, &other);
+	test_cmd_sva_enable(other);
+	test_cmd_fail_next(other, set_dev_pasid, ENOSPC);
+	test_err_bind(ENOSPC, other);
+	test_cmd_stats(other, &s1);
+	ASSERT_EQ(s0.stats.sva_domains, s1.stats.sva_domains);
+	ASSERT_EQ(s0.stats.notifiers, s1.stats.notifiers);
+	ASSERT_EQ(s0.stats.bonds, s1.stats.bonds);
+	ASSERT_EQ(self->pasid, mm_pasid(self->fd));
+	test_cmd_bind(other, &bind2, &pasid2);
+	ASSERT_EQ(self->pasid, pasid2);
+	test_cmd_stats(other, &s1);
+	ASSERT_EQ(s0.stats.sva_domains + 1, s1.stats.sva_domains);
+	ASSERT_EQ(s0.stats.notifiers + 1, s1.stats.notifiers);
+	test_cmd_dma(other, pasid2, src, dst, sizeof(src), 0);
+	test_cmd_unbind(bind2);
+
+	/* A paging domain at a PASID */
+	ASSERT_NE(NULL, page);
+	strcpy(page, src);
+	ASSERT_EQ(0, _test_cmd_paging_alloc(self->fd, &dom));
+	ASSERT_EQ(0, _test_cmd_pasid_alloc(self->fd, self->dev_id, &pasid));
+	ASSERT_EQ(0, _test_cmd_map(self->fd, dom, iova, page, page_size, 0));
+	test_cmd_fail_next(self->dev_id, set_dev_pasid, EIO);
+	test_err_attach(EIO, self->dev_id, dom, pasid);
+	test_err_dma(ENODEV, self->dev_id, pasid, iova, dst, 1, 0);
+	/* Nothing holds the domain or the PASID */
+	ASSERT_EQ(0, _test_cmd_unmap(self->fd, dom, iova, page_size));
+	ASSERT_EQ(0, _test_cmd_paging_free(self->fd, dom));
+	ASSERT_EQ(0, _test_cmd_paging_alloc(self->fd, &dom));
+	ASSERT_EQ(0, _test_cmd_map(self->fd, dom, iova, page, page_size, 0));
+	test_cmd_attach(self->dev_id, dom, pasid);
+	memset(dst, 0, sizeof(dst));
+	test_cmd_dma(self->dev_id, pasid, iova, dst, sizeof(src), 0);
+	ASSERT_STREQ(src, dst);
+	test_cmd_detach(self->dev_id, dom, pasid);
+	ASSERT_EQ(0, _test_cmd_unmap(self->fd, dom, iova, page_size));
+	ASSERT_EQ(0, _test_cmd_pasid_free(self->fd, pasid));
+	ASSERT_EQ(0, _test_cmd_paging_free(self->fd, dom));
+	munmap(page, page_size);
+}
+
+/*
+ * Unbind with page requests in flight (the unbind-while-faulting crash,
+ * CVE-2026-23429): the device reports a burst of requests for memory that
+ * must be faulted in and is unbound at once. Every request has its
+ * response before the unbind returns, and nothing touches the domain
+ * after (KASAN and lockdep watch). Many rounds, each a new SVA domain.
+ */
+TEST_F(sva, regression_unbind_while_faulting)
+{
+	size_t len = 64 * page_size;
+	struct iommu_sva_test_cmd a, b;
+	__u32 dev2, bind2, pasid2;
+	int round;
+
+	test_cmd_dev_create_iommu(20, 1, &dev2);
+	test_cmd_sva_enable(dev2);
+	for (round = 0; round < 20; round++) {
+		char *buf = map_anon(len, PROT_READ | PROT_WRITE);
+
+		ASSERT_NE(NULL, buf);
+		test_cmd_stats(dev2, &a);
+		test_cmd_bind(dev2, &bind2, &pasid2);
+		test_cmd_page_req(dev2, pasid2, IOMMU_SVA_TEST_PRQ_WRITE, buf,
+				  IOMMU_SVA_TEST_PRQ_GRPID_MIN, 64);
+		test_cmd_unbind(bind2);
+		/* No waiting: the unbind has waited */
+		test_cmd_stats(dev2, &b);
+		ASSERT_ANSWERED(a, b, 64, 0, 0);
+		ASSERT_EQ(a.stats.sva_domains, b.stats.sva_domains);
+		ASSERT_EQ(a.stats.notifiers, b.stats.notifiers);
+		munmap(buf, len);
+	}
+	test_cmd_sva_disable(dev2);
+	test_cmd_dev_destroy(dev2);
+}
+
+/*
+ * The device goes with page requests in flight and its bond still held
+ * (the pending-IOPF use-after-free, CVE-2025-38594): the core detaches
+ * the PASID on release, after every request is answered; the unbind
+ * later frees the domain. So does a process that exits while its
+ * requests are in flight.
+ */
+TEST_F(sva, regression_release_with_faults_pending)
+{
+	size_t len = 64 * page_size;
+	char *buf = map_anon(len, PROT_READ | PROT_WRITE);
+	struct iommu_sva_test_cmd a, b;
+	__u32 dev2, bind2, pasid2;
+	int round, status;
+
+	ASSERT_NE(NULL, buf);
+	test_cmd_stats(self->dev_id, &a);
+	for (round = 0; round < 10; round++) {
+		pid_t pid;
+
+		test_cmd_dev_create_iommu(20, 1, &dev2);
+		test_cmd_sva_enable(dev2);
+		test_cmd_bind(dev2, &bind2, &pasid2);
+		test_cmd_page_req(dev2, pasid2, IOMMU_SVA_TEST_PRQ_WRITE, buf,
+				  IOMMU_SVA_TEST_PRQ_GRPID_MIN, 64);
+		test_cmd_dev_unplug(dev2);
+		test_cmd_unbind(bind2);
+		madvise(buf, len, MADV_DONTNEED);
+
+		/* A process whose file goes at exit, requests in flight */
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (!pid) {
+			int fd = open_mock();
+			__u32 dev, bind, pasid;
+
+			if (fd < 0 ||
+			    _test_cmd_dev_create_iommu(fd, 20, 1, &dev,
+						       NULL) ||
+			    _test_cmd_sva(fd, dev, 1) ||
+			    _test_cmd_bind(fd, dev, &bind, &pasid) ||
+			    _test_cmd_page_req(fd, dev, pasid,
+					       IOMMU_SVA_TEST_PRQ_WRITE,
+					       (uintptr_t)buf,
+					       IOMMU_SVA_TEST_PRQ_GRPID_MIN,
+					       64))
+				_exit(1);
+			_exit(0);
+		}
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		ASSERT_TRUE(WIFEXITED(status));
+		ASSERT_EQ(0, WEXITSTATUS(status));
+	}
+	test_cmd_stats(self->dev_id, &b);
+	ASSERT_EQ(a.stats.sva_domains, b.stats.sva_domains);
+	ASSERT_EQ(a.stats.notifiers, b.stats.notifiers);
+	ASSERT_EQ(a.stats.bonds, b.stats.bonds);
+	munmap(buf, len);
+}
+
+/*
+ * A process exits while its bond lives on in a file it shared (the PASID
+ * use-after-free at mm exit): its PASID stays taken as long as the bond
+ * does, though its mm has exited, and comes back after the unbind. The
+ * device has PASIDs 1 to 3, all but one taken first.
+ */
+TEST_F(sva, regression_pasid_kept_after_exit)
+{
+	__u32 dev2, max, ids[2], p[4], q;
+	int pipefd[2], status, n;
+	pid_t pid;
+
+	ASSERT_EQ(0, _test_cmd_dev_create(self->fd, 2, &dev2, &max));
+	ASSERT_EQ(4, max);
+	test_cmd_sva_enable(dev2);
+	n = fill_pasids(self->fd, dev2, p, 3);
+	ASSERT_LE(0, n);
+	if (!n)
+		SKIP(return, "other processes hold PASIDs 1 to 3");
+	ASSERT_EQ(0, _test_cmd_pasid_free(self->fd, p[n - 1]));
+
+	ASSERT_EQ(0, pipe(pipefd));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		/* Bind through the shared file, exit without unbinding */
+		if (bind_retry(self->fd, dev2, &ids[0], &ids[1]) ||
+		    write(pipefd[1], ids, sizeof(ids)) != sizeof(ids))
+			_exit(1);
+		_exit(0);
+	}
+	ASSERT_EQ(sizeof(ids), read(pipefd[0], ids, sizeof(ids)));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	ASSERT_EQ(p[n - 1], ids[1]);
+
+	/* Exited, still bound: its PASID is not free */
+	visit_all_cpus();
+	sleep_ms(50);
+	ASSERT_EQ(-ENOSPC, _test_cmd_pasid_alloc(self->fd, dev2, &q));
+	/* Unbound: the mm goes, and its PASID with it */
+	test_cmd_unbind(ids[0]);
+	ASSERT_EQ(1, fill_pasids(self->fd, dev2, &q, 1));
+	ASSERT_EQ(ids[1], q);
+	close(pipefd[0]);
+	close(pipefd[1]);
 }
 
 /*
@@ -917,47 +1433,97 @@ TEST_F(sva, paging_domain_pasid)
 	munmap(buf, len);
 }
 
-/* Threads bind, unbind and DMA while another maps and unmaps */
+/*
+ * Threads DMA through our PASID while the main thread unmaps the region
+ * under them, maps it again in place and stamps it with a new generation,
+ * and another thread unbinds and binds again that very PASID. A DMA read
+ * finds the region's current page or faults: a word older than the
+ * generation stamped before the read began comes from a page the device
+ * should no longer reach.
+ */
 struct race {
 	int fd;
 	__u32 dev_id, dev2, pasid;
-	char *region;		/* unmapped and mapped again in place */
+	uint32_t *region;	/* unmapped and mapped again in place */
 	size_t len;
+	uint32_t gen;		/* atomic: the last generation stamped */
 	int stop;		/* atomic */
-	int bad;	/* an errno that no outcome allows */
-	long dmas, faults, binds;
+	int bad;		/* an outcome no interleaving allows */
+	long dmas, faults, detached, binds, stale;
 };
 
 static void *race_dma(void *arg)
 {
 	struct race *r = arg;
-	char tmp[256];
+	uint32_t tmp[64], back[64], gen;
+	/* This thread's own, never unmapped */
+	uint32_t *mine = map_anon(page_size, PROT_READ | PROT_WRITE);
+	size_t i;
 	int rc;
 
+	if (!mine) {
+		r->bad = -ENOMEM;
+		return NULL;
+	}
 	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
+		gen = __atomic_load_n(&r->gen, __ATOMIC_ACQUIRE);
 		rc = _test_cmd_dma(r->fd, r->dev_id, r->pasid,
-				   (uintptr_t)r->region, tmp, sizeof(tmp),
-				   r->dmas & 1);
-		/* Either the page is there or the DMA faults: nothing else */
-		if (rc == -EFAULT)
+				   (uintptr_t)r->region, tmp, sizeof(tmp), 0);
+		if (rc == -EFAULT) {
 			r->faults++;
-		else if (rc)
+		} else if (rc == -ENODEV) {
+			r->detached++;	/* between unbind and bind */
+		} else if (rc) {
+			r->bad = rc;
+		} else {
+			/* 0: a page mapped again but not stamped yet */
+			for (i = 0; i < ARRAY_SIZE(tmp); i++)
+				if (tmp[i] && tmp[i] < gen)
+					r->stale++;
+		}
+		/* A write and its read-back, by the device and by the CPU */
+		for (i = 0; i < ARRAY_SIZE(tmp); i++)
+			tmp[i] = (uint32_t)r->dmas * 64 + i;
+		rc = _test_cmd_dma(r->fd, r->dev_id, r->pasid,
+				   (uintptr_t)mine, tmp, sizeof(tmp), 1);
+		if (!rc)
+			rc = _test_cmd_dma(r->fd, r->dev_id, r->pasid,
+					   (uintptr_t)mine, back, sizeof(back),
+					   0);
+		/*
+		 * EFAULT too: a fault raised while the PASID is being
+		 * detached finds no domain and is answered invalid.
+		 */
+		if (!rc && (memcmp(tmp, back, sizeof(tmp)) ||
+			    memcmp(tmp, mine, sizeof(tmp))))
+			r->stale++;
+		else if (rc && rc != -ENODEV && rc != -EFAULT)
 			r->bad = rc;
 		r->dmas++;
 	}
+	munmap(mine, page_size);
 	return NULL;
 }
 
 static void *race_bind(void *arg)
 {
 	struct race *r = arg;
-	__u32 bind, pasid;
+	__u32 bind, pasid, bind2, pasid2;
 	int rc;
 
 	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
-		rc = _test_cmd_bind(r->fd, r->dev2, &bind, &pasid);
+		/* The PASID the DMA threads use, then a second device */
+		rc = _test_cmd_bind(r->fd, r->dev_id, &bind, &pasid);
 		if (!rc && pasid != r->pasid)
 			r->bad = -EINVAL;
+		if (!rc)
+			rc = _test_cmd_bind(r->fd, r->dev2, &bind2, &pasid2);
+		if (!rc && pasid2 != r->pasid)
+			r->bad = -EINVAL;
+		/* Bound for a while: the DMA threads get through */
+		sleep_ms(20);
+		if (!rc)
+			rc = _test_cmd_unbind(r->fd, bind2);
 		if (!rc)
 			rc = _test_cmd_unbind(r->fd, bind);
 		if (rc)
@@ -977,33 +1543,125 @@ TEST_F(sva, concurrency)
 	};
 	pthread_t dma[2], bind;
 	time_t end = time(NULL) + 3;
-	int i;
+	uint32_t gen = 1, last[16];
+	size_t i;
 
+	/* race_bind holds the only bonds: the PASID comes and goes */
+	test_cmd_unbind(self->bind_id);
 	test_cmd_dev_create(20, &r.dev2);
 	test_cmd_sva_enable(r.dev2);
 	r.region = map_anon(r.len, PROT_READ | PROT_WRITE);
 	ASSERT_NE(NULL, r.region);
+	for (i = 0; i < r.len / 4; i++)
+		r.region[i] = gen;
+	r.gen = gen;
 	for (i = 0; i < 2; i++)
 		ASSERT_EQ(0, pthread_create(&dma[i], NULL, race_dma, &r));
 	ASSERT_EQ(0, pthread_create(&bind, NULL, race_bind, &r));
 	while (time(NULL) < end) {
-		/* Unmap under the device, then map again at the same place */
+		/* Unmap under the device, map again at the same place */
 		ASSERT_EQ(0, munmap(r.region, r.len));
 		ASSERT_EQ(r.region, mmap(r.region, r.len,
 					 PROT_READ | PROT_WRITE,
 					 MAP_PRIVATE | MAP_ANONYMOUS |
 					 MAP_FIXED, -1, 0));
-		r.region[0] = 1;
+		gen++;
+		for (i = 0; i < r.len / 4; i++)
+			r.region[i] = gen;
+		__atomic_store_n(&r.gen, gen, __ATOMIC_RELEASE);
 	}
 	__atomic_store_n(&r.stop, 1, __ATOMIC_RELAXED);
 	for (i = 0; i < 2; i++)
 		ASSERT_EQ(0, pthread_join(dma[i], NULL));
 	ASSERT_EQ(0, pthread_join(bind, NULL));
+	TH_LOG("%ld DMAs (%ld faulted, %ld detached), %ld binds, %u remaps",
+	       r.dmas, r.faults, r.detached, r.binds, gen - 1);
 	ASSERT_EQ(0, r.bad);
+	ASSERT_EQ(0, r.stale);
 	ASSERT_LT(0, r.dmas);
 	ASSERT_LT(0, r.binds);
-	TH_LOG("%ld DMAs (%ld faulted), %ld binds", r.dmas, r.faults, r.binds);
+	ASSERT_LT(1, gen);
+
+	/* Settled: the region's last stamp, through a new bond */
+	test_cmd_bind(self->dev_id, &self->bind_id, NULL);
+	test_cmd_dma(self->dev_id, self->pasid, r.region, last, sizeof(last),
+		     0);
+	for (i = 0; i < ARRAY_SIZE(last); i++)
+		ASSERT_EQ(gen, last[i]);
 	munmap(r.region, r.len);
+}
+
+/*
+ * A paging domain comes and goes at the mm's PASID of a device while the
+ * mm binds that device again and again: a bind finds the PASID busy
+ * (EBUSY) or binds, and never reads the paging domain, which may be
+ * freed under it (KASAN watches).
+ */
+struct race_paging {
+	int fd;
+	__u32 dev, dom, pasid;
+	int stop;		/* atomic */
+	int bad;
+	long binds, busy, attaches;
+};
+
+static void *race_attach(void *arg)
+{
+	struct race_paging *r = arg;
+	int rc;
+
+	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
+		rc = _test_cmd_paging_alloc(r->fd, &r->dom);
+		if (rc) {
+			r->bad = rc;
+			break;
+		}
+		rc = _test_cmd_attach(r->fd, r->dev, r->dom, r->pasid);
+		if (!rc) {
+			r->attaches++;
+			rc = _test_cmd_detach(r->fd, r->dev, r->dom, r->pasid);
+		} else if (rc == -EBUSY) {
+			rc = 0;		/* the bind has it */
+		}
+		if (rc)
+			r->bad = rc;
+		rc = _test_cmd_paging_free(r->fd, r->dom);
+		if (rc)
+			r->bad = rc;
+	}
+	return NULL;
+}
+
+TEST_F(sva, bind_races_paging_attach)
+{
+	struct race_paging r = { .fd = self->fd, .pasid = self->pasid };
+	time_t end = time(NULL) + 2;
+	__u32 bind, pasid;
+	pthread_t t;
+	int rc;
+
+	test_cmd_dev_create(20, &r.dev);
+	test_cmd_sva_enable(r.dev);
+	ASSERT_EQ(0, pthread_create(&t, NULL, race_attach, &r));
+	while (time(NULL) < end) {
+		rc = _test_cmd_bind(self->fd, r.dev, &bind, &pasid);
+		if (rc == -EBUSY) {
+			r.busy++;
+			continue;
+		}
+		ASSERT_EQ(0, rc);
+		ASSERT_EQ(self->pasid, pasid);
+		r.binds++;
+		test_cmd_unbind(bind);
+	}
+	__atomic_store_n(&r.stop, 1, __ATOMIC_RELAXED);
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	TH_LOG("%ld binds, %ld busy, %ld paging attaches", r.binds, r.busy,
+	       r.attaches);
+	ASSERT_EQ(0, r.bad);
+	ASSERT_LT(0, r.binds + r.busy);
+	test_cmd_sva_disable(r.dev);
+	test_cmd_dev_destroy(r.dev);
 }
 
 /* Many processes bind at once and get distinct PASIDs */

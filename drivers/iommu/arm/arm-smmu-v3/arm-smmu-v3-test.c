@@ -25,10 +25,13 @@
 #define TEST_NR_MASTERS		3
 #define TEST_SSID_BITS		4
 #define TEST_NR_PAGES		8
+/* Commands past a full log: a stream that long never ends, stop the case */
+#define TEST_MAX_LOST_CMDS	TEST_NR_CMDS
 
 struct test_cmd {
 	u64				cmd[CMDQ_ENT_DWORDS];
 	u64				cd[4];	/* CFGI_CD: the CD, words 0-3 */
+	bool				linked;	/* test_ctx::watch_ssid listed */
 };
 
 struct test_master {
@@ -41,12 +44,16 @@ struct test_master {
 };
 
 struct test_ctx {
+	struct kunit			*test;
 	struct arm_smmu_device		smmu;
 	struct test_master		m[TEST_NR_MASTERS];
 	unsigned int			nr_faults;
 	struct iommu_fault		faults[4];
 	unsigned int			nr_cmds;
 	unsigned int			lost_cmds;
+	/* Record whether this SSID is on this domain's invalidation list */
+	struct arm_smmu_domain		*watch_domain;
+	u32				watch_ssid;
 	struct test_cmd			cmds[TEST_NR_CMDS];
 };
 
@@ -75,6 +82,30 @@ static u64 test_cd_word(struct arm_smmu_domain *parent, u32 ssid, int i)
 	return le64_to_cpu(READ_ONCE(table[ssid * CTXDESC_CD_DWORDS + i]));
 }
 
+static void test_reset_cmds(struct test_ctx *ctx)
+{
+	ctx->nr_cmds = 0;
+	ctx->lost_cmds = 0;
+}
+
+/*
+ * Whether test_ctx::watch_ssid is on the invalidation list of
+ * test_ctx::watch_domain, which arm_smmu_atc_inv_domain() walks. The list is
+ * read without devices_lock: the caller may hold it, and the case is the only
+ * thread changing it.
+ */
+static bool test_watch_linked(struct test_ctx *ctx)
+{
+	struct arm_smmu_pasid *pasid;
+
+	if (!ctx->watch_domain)
+		return false;
+	list_for_each_entry(pasid, &ctx->watch_domain->pasids, domain_head)
+		if (pasid->ssid == ctx->watch_ssid)
+			return true;
+	return false;
+}
+
 static int test_issue_cmdlist(struct arm_smmu_device *smmu, u64 *cmds,
 			      int n, bool sync)
 {
@@ -85,11 +116,24 @@ static int test_issue_cmdlist(struct arm_smmu_device *smmu, u64 *cmds,
 		struct test_cmd *rec;
 
 		if (ctx->nr_cmds == TEST_NR_CMDS) {
-			ctx->lost_cmds++;
+			bool runaway = ++ctx->lost_cmds == TEST_MAX_LOST_CMDS;
+
+			/*
+			 * A driver loop that never ends would hang the guest:
+			 * abort the case inside the driver instead. What the
+			 * case holds leaks, but the other cases still run.
+			 * The log starts again for the exit handler.
+			 */
+			if (runaway)
+				test_reset_cmds(ctx);
+			KUNIT_ASSERT_FALSE_MSG(ctx->test, runaway,
+					       "runaway command stream: %u commands",
+					       TEST_NR_CMDS + TEST_MAX_LOST_CMDS);
 			continue;
 		}
 		rec = &ctx->cmds[ctx->nr_cmds++];
 		memset(rec, 0, sizeof(*rec));
+		rec->linked = test_watch_linked(ctx);
 		if (i == n) {
 			rec->cmd[0] = FIELD_PREP(CMDQ_0_OP, CMDQ_OP_CMD_SYNC);
 			continue;
@@ -112,12 +156,6 @@ static int test_issue_cmdlist(struct arm_smmu_device *smmu, u64 *cmds,
 		}
 	}
 	return 0;
-}
-
-static void test_reset_cmds(struct test_ctx *ctx)
-{
-	ctx->nr_cmds = 0;
-	ctx->lost_cmds = 0;
 }
 
 static const char *test_op_name(u8 op)
@@ -247,6 +285,7 @@ static int arm_smmu_test_init(struct kunit *test)
 	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
 	test->priv = ctx;
+	ctx->test = test;
 
 	smmu = &ctx->smmu;
 	smmu->dev = root_device_register("arm-smmu-v3-kunit");
@@ -1202,6 +1241,160 @@ static void arm_smmu_test_sva_cd_2lvl(struct kunit *test)
 	ctx->smmu.ssid_bits = TEST_SSID_BITS;
 }
 
+/* A Stop Marker is no page request: it is neither reported nor answered */
+static void arm_smmu_test_pri_stop_marker(struct kunit *test)
+{
+	struct test_ctx *ctx = test->priv;
+	struct test_master *mp = &ctx->m[0], *mn = &ctx->m[1];
+	struct iommu_page_response msg = {
+		.argsz		= sizeof(msg),
+		.version	= IOMMU_PAGE_RESP_VERSION_1,
+		.flags		= IOMMU_PAGE_RESP_PASID_VALID,
+		.pasid		= 5,
+		.grpid		= 7,
+		.code		= IOMMU_PAGE_RESP_INVALID,
+	};
+	u64 evt[PRIQ_ENT_DWORDS] = { };
+	int ret;
+
+	mp->master.pri_enabled = true;
+	ret = iommu_register_device_fault_handler(mp->dev, test_fault_handler,
+						  ctx);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+
+	/* Last, no read or write, with a PASID: SSID 5 is done with */
+	evt[0] = FIELD_PREP(PRIQ_0_SID, mp->stream.id) |
+		 FIELD_PREP(PRIQ_0_SSID, 5) | PRIQ_0_SSID_V | PRIQ_0_PRG_LAST;
+	evt[1] = FIELD_PREP(PRIQ_1_PRG_IDX, 7);
+	arm_smmu_handle_ppr(&ctx->smmu, evt);
+	KUNIT_EXPECT_EQ(test, ctx->nr_faults, 0);
+	KUNIT_EXPECT_EQ(test, ctx->nr_cmds, 0);
+
+	/* Nor is one denied on the way for requests nobody takes */
+	evt[0] = FIELD_PREP(PRIQ_0_SID, mn->stream.id) |
+		 FIELD_PREP(PRIQ_0_SSID, 5) | PRIQ_0_SSID_V | PRIQ_0_PRG_LAST;
+	arm_smmu_handle_ppr(&ctx->smmu, evt);
+	KUNIT_EXPECT_EQ(test, ctx->nr_cmds, 0);
+
+	/* A marker taken for a request is still pending: answer it to go */
+	if (ctx->nr_faults)
+		iommu_page_response(mp->dev, &msg);
+	KUNIT_EXPECT_EQ(test, iommu_unregister_device_fault_handler(mp->dev), 0);
+	mp->master.pri_enabled = false;
+}
+
+/*
+ * An SMMU with PRI and no stalls has an IOPF queue: its PRI masters are
+ * IOPF-capable, and enabling SVA on one adds it to the queue. The fake has no
+ * PCI function with PRI; a master with stalls takes the same path.
+ */
+static void arm_smmu_test_iopf_queue_pri_no_stalls(struct kunit *test)
+{
+	struct test_ctx *ctx = test->priv;
+	struct arm_smmu_device *smmu = &ctx->smmu;
+	struct test_master *m = &ctx->m[2];
+
+	smmu->features |= ARM_SMMU_FEAT_SVA | ARM_SMMU_FEAT_PRI;
+	KUNIT_ASSERT_EQ(test, arm_smmu_init_queues(smmu), 0);
+	KUNIT_ASSERT_NOT_NULL(test, smmu->evtq.iopf);
+
+	m->master.stall_enabled = true;
+	KUNIT_ASSERT_EQ(test, arm_smmu_dev_enable_feature(m->dev,
+							  IOMMU_DEV_FEAT_IOPF),
+			0);
+	KUNIT_ASSERT_EQ(test, arm_smmu_dev_enable_feature(m->dev,
+							  IOMMU_DEV_FEAT_SVA),
+			0);
+	KUNIT_EXPECT_NOT_NULL(test, m->iommu.iopf_param);
+	KUNIT_EXPECT_NOT_NULL(test, m->iommu.fault_param);
+
+	KUNIT_EXPECT_EQ(test, arm_smmu_dev_disable_feature(m->dev,
+							   IOMMU_DEV_FEAT_SVA),
+			0);
+	KUNIT_EXPECT_NULL(test, m->iommu.iopf_param);
+	KUNIT_EXPECT_NULL(test, m->iommu.fault_param);
+	KUNIT_EXPECT_EQ(test, arm_smmu_dev_disable_feature(m->dev,
+							   IOMMU_DEV_FEAT_IOPF),
+			0);
+	m->master.stall_enabled = false;
+}
+
+/*
+ * remove_dev_pasid(): the SSID stays on the domain's invalidation list until
+ * its CD is cleared and its TLB and ATC entries are gone, so that no
+ * concurrent invalidation skips the ATC while the CD is still valid.
+ */
+static void arm_smmu_test_remove_dev_pasid_unlinks_last(struct kunit *test)
+{
+	struct test_ctx *ctx = test->priv;
+	struct test_master *m = &ctx->m[0];
+	struct arm_smmu_domain *pd;
+	unsigned int i;
+
+	pd = to_smmu_domain(test_domain_alloc(test, IOMMU_DOMAIN_UNMANAGED));
+	m->master.ats_enabled = true;
+	KUNIT_ASSERT_EQ(test, test_set(pd, m, 2), 0);
+	test_reset_cmds(ctx);
+
+	ctx->watch_domain = pd;
+	ctx->watch_ssid = 2;
+	test_remove(m, 2);
+	ctx->watch_domain = NULL;
+	for (i = 0; i < ctx->nr_cmds; i++)
+		KUNIT_EXPECT_TRUE_MSG(test, ctx->cmds[i].linked,
+				      "command %u (%s) after SSID 2 left the list",
+				      i, test_op_name(FIELD_GET(CMDQ_0_OP,
+							ctx->cmds[i].cmd[0])));
+	test_expect_cd_removed(test, ctx, m, 2, pd->s1_cfg.cd.asid);
+	KUNIT_EXPECT_TRUE(test, list_empty(&pd->pasids));
+	KUNIT_EXPECT_EQ(test, atomic_read(&pd->nr_ats_masters), 0);
+	arm_smmu_domain_free(&pd->domain);
+}
+
+/*
+ * With range invalidation, a range up to ULONG_MAX (the whole address space,
+ * as clear_refs flushes it) is one invalidation of the ASID.
+ */
+static void arm_smmu_test_sva_invalidate_ulong_max(struct kunit *test)
+{
+	struct test_ctx *ctx = test->priv;
+	struct test_master *m = &ctx->m[0];
+	struct page *pages[TEST_NR_PAGES];
+	struct arm_smmu_domain *sva;
+	struct mmu_notifier *mn;
+	struct mm_struct *mm;
+	unsigned long addr;
+	u16 asid;
+
+	mm = iommu_test_mm_create(test, &addr, pages, TEST_NR_PAGES);
+	sva = test_sva_domain(test, mm);
+	mn = &sva->mmu_notifier;
+	m->master.ats_enabled = true;
+	KUNIT_ASSERT_EQ(test, test_set(sva, m, 3), 0);
+	test_reset_cmds(ctx);
+	asid = sva->sva_asid;
+
+	ctx->smmu.features |= ARM_SMMU_FEAT_RANGE_INV;
+	mn->ops->invalidate_range(mn, mm, 0, ULONG_MAX);
+	ctx->smmu.features &= ~ARM_SMMU_FEAT_RANGE_INV;
+	{
+		struct test_exp exp[] = {
+			{ .op = CMDQ_OP_TLBI_NH_ASID, .asid = asid },
+			{ CMDQ_OP_CMD_SYNC },
+			{ CMDQ_OP_ATC_INV, m->stream.id, 3,
+			  .size = ATC_INV_SIZE_ALL },
+			{ CMDQ_OP_CMD_SYNC },
+		};
+
+		test_expect_cmds(test, ctx, exp, ARRAY_SIZE(exp));
+	}
+
+	test_remove(m, 3);
+	test_expect_cd_removed(test, ctx, m, 3, asid);
+	test_sva_domain_free(sva);
+	iommu_test_mm_put(mm, pages, TEST_NR_PAGES);
+}
+
 static struct kunit_case arm_smmu_v3_test_cases[] = {
 	KUNIT_CASE(arm_smmu_test_sva_cd),
 	KUNIT_CASE(arm_smmu_test_sva_cd_2lvl),
@@ -1213,6 +1406,10 @@ static struct kunit_case arm_smmu_v3_test_cases[] = {
 	KUNIT_CASE(arm_smmu_test_sva_asid_share),
 	KUNIT_CASE(arm_smmu_test_sva_walk),
 	KUNIT_CASE(arm_smmu_test_page_requests),
+	KUNIT_CASE(arm_smmu_test_pri_stop_marker),
+	KUNIT_CASE(arm_smmu_test_iopf_queue_pri_no_stalls),
+	KUNIT_CASE(arm_smmu_test_remove_dev_pasid_unlinks_last),
+	KUNIT_CASE(arm_smmu_test_sva_invalidate_ulong_max),
 	{}
 };
 

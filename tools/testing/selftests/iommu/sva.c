@@ -1445,6 +1445,13 @@ struct race {
 	int fd;
 	__u32 dev_id, dev2, pasid;
 	uint32_t *region;	/* unmapped and mapped again in place */
+	/*
+	 * A page per DMA thread, never unmapped: mapped before the threads
+	 * start, or it could land in the region's hole while the region is
+	 * unmapped, and be replaced by the region's next mapping.
+	 */
+	uint32_t *mine[2];
+	int next;		/* atomic: the next thread's index */
 	size_t len;
 	uint32_t gen;		/* atomic: the last generation stamped */
 	int stop;		/* atomic */
@@ -1456,15 +1463,11 @@ static void *race_dma(void *arg)
 {
 	struct race *r = arg;
 	uint32_t tmp[64], back[64], gen;
-	/* This thread's own, never unmapped */
-	uint32_t *mine = map_anon(page_size, PROT_READ | PROT_WRITE);
+	uint32_t *mine = r->mine[__atomic_fetch_add(&r->next, 1,
+						    __ATOMIC_RELAXED)];
 	size_t i;
 	int rc;
 
-	if (!mine) {
-		r->bad = -ENOMEM;
-		return NULL;
-	}
 	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
 		gen = __atomic_load_n(&r->gen, __ATOMIC_ACQUIRE);
 		rc = _test_cmd_dma(r->fd, r->dev_id, r->pasid,
@@ -1501,7 +1504,6 @@ static void *race_dma(void *arg)
 			r->bad = rc;
 		r->dmas++;
 	}
-	munmap(mine, page_size);
 	return NULL;
 }
 
@@ -1555,6 +1557,10 @@ TEST_F(sva, concurrency)
 	for (i = 0; i < r.len / 4; i++)
 		r.region[i] = gen;
 	r.gen = gen;
+	for (i = 0; i < 2; i++) {
+		r.mine[i] = map_anon(page_size, PROT_READ | PROT_WRITE);
+		ASSERT_NE(NULL, r.mine[i]);
+	}
 	for (i = 0; i < 2; i++)
 		ASSERT_EQ(0, pthread_create(&dma[i], NULL, race_dma, &r));
 	ASSERT_EQ(0, pthread_create(&bind, NULL, race_bind, &r));
@@ -1589,6 +1595,8 @@ TEST_F(sva, concurrency)
 	for (i = 0; i < ARRAY_SIZE(last); i++)
 		ASSERT_EQ(gen, last[i]);
 	munmap(r.region, r.len);
+	for (i = 0; i < 2; i++)
+		munmap(r.mine[i], page_size);
 }
 
 /*

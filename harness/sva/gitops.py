@@ -148,6 +148,23 @@ def git(tree, *args):
     return res.stdout
 
 
+# Object names on a patch's index lines: git abbreviates them to a length
+# that grows with the repository's object count (core.abbrev=auto), so a
+# tree made again, or one with more commits, would rewrite every patch and
+# with it every bisect verdict key. A fixed minimum keeps them stable.
+PATCH_ABBREV = 9
+
+
+def patch_diff(tree, rev, exclude=()):
+    """The stat and diff of commit REV of TREE, as patches/ stores them.
+
+    Paths in EXCLUDE (overlay files the commit adds) are left out.
+    """
+    excl = [f':(exclude){p}' for p in exclude]
+    return git(tree, 'diff', f'--abbrev={PATCH_ABBREV}', '--stat=72', '-p',
+               f'{rev}^', rev, '--', '.', *excl)
+
+
 def patches(paths):
     """Regenerate patches/, patches/series and the overlay from build/tree.
 
@@ -191,9 +208,7 @@ def patches(paths):
         body = git(tree, 'log', '-1', '--format=%b', rev)
         body = '\n'.join(ln for ln in body.strip('\n').splitlines()
                          if not ln.startswith('Signed-off-by:'))
-        excl = [f':(exclude){p}' for p in owned_here]
-        diff = git(tree, 'diff', '--stat=72', '-p', f'{rev}^', rev, '--',
-                   '.', *excl)
+        diff = patch_diff(tree, rev, owned_here)
         text = f'Subject: [PATCH] {subject}\n\n{body.strip()}\n---\n{diff}'
         new_patches[name] = text
         lines.append(' '.join([name] + owned_here))

@@ -318,6 +318,25 @@ static inline int _test_cmd_fail_next(int fd, __u32 dev_id, __u32 what,
 	return sva_cmd(fd, IOMMU_SVA_TEST_OP_FAIL_NEXT, &cmd);
 }
 
+/*
+ * Whether the mock driver's live SVA domains, notifiers and bonds are the
+ * same in two STATS results; says what differs when not.
+ */
+static inline int same_live(const struct iommu_sva_test_cmd *a,
+			    const struct iommu_sva_test_cmd *b)
+{
+	if (a->stats.sva_domains == b->stats.sva_domains &&
+	    a->stats.notifiers == b->stats.notifiers &&
+	    a->stats.bonds == b->stats.bonds)
+		return 1;
+	fprintf(stderr,
+		"# live SVA domains %u -> %u, notifiers %u -> %u, bonds %u -> %u\n",
+		a->stats.sva_domains, b->stats.sva_domains,
+		a->stats.notifiers, b->stats.notifiers,
+		a->stats.bonds, b->stats.bonds);
+	return 0;
+}
+
 /* In a TEST_F() whose fixture has the mock file in self->fd */
 #define test_cmd_dev_create(bits, dev_id) \
 	ASSERT_EQ(0, _test_cmd_dev_create(self->fd, bits, dev_id, NULL))

@@ -73,22 +73,6 @@ static int fail_nth_reached(void)
 	return atoi(buf) == 0;
 }
 
-/* Whether the driver's live objects in @a and @b are the same */
-static int same_live(const struct iommu_sva_test_cmd *a,
-		     const struct iommu_sva_test_cmd *b)
-{
-	if (a->stats.sva_domains == b->stats.sva_domains &&
-	    a->stats.notifiers == b->stats.notifiers &&
-	    a->stats.bonds == b->stats.bonds)
-		return 1;
-	fprintf(stderr,
-		"# live SVA domains %u -> %u, notifiers %u -> %u, bonds %u -> %u\n",
-		a->stats.sva_domains, b->stats.sva_domains,
-		a->stats.notifiers, b->stats.notifiers,
-		a->stats.bonds, b->stats.bonds);
-	return 0;
-}
-
 FIXTURE(fail_nth) {
 	int fd;
 	__u32 dev_id, dev2;

@@ -18,6 +18,7 @@
  */
 
 #include <kunit/test.h>
+#include <linux/delay.h>
 #include <linux/kthread.h>
 #include <linux/mman.h>
 #include <linux/mmu_context.h>
@@ -59,8 +60,6 @@ struct test_ctx {
 	struct pci_sysdata	sysdata;
 	struct test_dev		d[TEST_NR_DEVS];
 	void			*regs;
-	int			saved_sm;
-	u32			saved_max_id;
 	spinlock_t		rec_lock;	/* descriptors come from any context */
 	struct test_dev		*watch;		/* whose entry a T_PC copies */
 	unsigned int		nr_descs;
@@ -280,10 +279,15 @@ static int intel_iommu_test_init(struct kunit *test)
 		return -ENOMEM;
 	test->priv = ctx;
 	spin_lock_init(&ctx->rec_lock);
-	ctx->saved_sm = intel_iommu_sm;
-	ctx->saved_max_id = intel_pasid_max_id;
-	intel_iommu_sm = 1;
-	intel_pasid_max_id = 1U << TEST_PASID_BITS;
+	/*
+	 * The machine's settings stay as they are: the fake IOMMU is in
+	 * scalable mode by itself (sm_supported()), and its devices' PASID
+	 * tables are sized by their PASID capability, within the limit the
+	 * machine's units set.
+	 */
+	if (intel_pasid_max_id < 1U << TEST_PASID_BITS)
+		kunit_skip(test, "the machine's IOMMUs have %u PASIDs",
+			   intel_pasid_max_id);
 
 	iommu = &ctx->iommu;
 	snprintf(iommu->name, sizeof(iommu->name), "dmar-test");
@@ -335,6 +339,10 @@ static void intel_iommu_test_exit(struct kunit *test)
 	struct test_ctx *ctx = test->priv;
 	int i;
 
+	/* Skipped before the fake IOMMU was made */
+	if (!ctx || !ctx->iommu.domain_ids)
+		return;
+
 	for (i = 0; i < TEST_NR_DEVS; i++) {
 		KUNIT_EXPECT_TRUE(test, xa_empty(&ctx->d[i].info.pasids));
 		intel_pasid_free_table(&ctx->d[i].pdev.dev);
@@ -345,8 +353,6 @@ static void intel_iommu_test_exit(struct kunit *test)
 	bitmap_free(ctx->iommu.domain_ids);
 	/* SVA domains go in free_notifier() */
 	mmu_notifier_synchronize();
-	intel_iommu_sm = ctx->saved_sm;
-	intel_pasid_max_id = ctx->saved_max_id;
 }
 
 /* An SVA domain as the core makes it */
@@ -871,6 +877,241 @@ static void intel_iommu_test_paging_first_level(struct kunit *test)
 	intel_iommu_domain_free(&paging->domain);
 }
 
+/*
+ * A first-level paging domain at a PASID of a device with ATS: an unaligned
+ * range is flushed as the naturally aligned block that holds all of it, in
+ * the IOTLB (PASID 0 and the PASID) and in the device TLB at the PASID; past
+ * MAMV the IOTLB is flushed for the whole PASID. A second-level domain gets
+ * the same block.
+ */
+static void intel_iommu_test_unaligned_range(struct kunit *test)
+{
+	struct test_ctx *ctx = test->priv;
+	struct test_dev *td = &ctx->d[0];
+	struct dmar_domain *paging;
+	struct test_exp exp[4];
+	const u32 pasid = 42;
+	u16 did, sid = test_sid(td);
+
+	paging = test_paging_domain(test, true);
+	KUNIT_ASSERT_EQ(test, test_set(paging, td, pasid), 0);
+	did = test_did(ctx, paging);
+
+	/* Two pages from pfn 3: pfns 3 and 4, in the block of pfns 0-7 */
+	test_clear(ctx);
+	iommu_flush_iotlb_psi(&ctx->iommu, paging, 3, 2, 0, 0);
+	exp[0] = (struct test_exp){ .type = T_PIOTLB, .gran = 3, .did = did,
+				    .pasid = PASID_RID2PASID, .addr = 0,
+				    .am = 3 };
+	exp[1] = (struct test_exp){ .type = T_PIOTLB, .gran = 3, .did = did,
+				    .pasid = pasid, .addr = 0, .am = 3 };
+	exp[2] = (struct test_exp){ .type = T_DEVTLB, .did = sid,
+				    .pasid = pasid, .addr = 0, .am = 3 };
+	test_expect_descs(test, ctx, exp, 3);
+
+	/* Three pages from pfn 0x1ff: 0x1ff to 0x201, the block 0-0x3ff */
+	test_clear(ctx);
+	iommu_flush_iotlb_psi(&ctx->iommu, paging, 0x1ff, 3, 0, 0);
+	exp[0] = (struct test_exp){ .type = T_PIOTLB, .gran = 2, .did = did,
+				    .pasid = PASID_RID2PASID };
+	exp[1] = (struct test_exp){ .type = T_PIOTLB, .gran = 2, .did = did,
+				    .pasid = pasid };
+	exp[2] = (struct test_exp){ .type = T_DEVTLB, .did = sid,
+				    .pasid = pasid, .addr = 0,
+				    .am = TEST_MAMV + 1 };
+	test_expect_descs(test, ctx, exp, 3);
+
+	test_remove(td, pasid);
+	intel_iommu_domain_free(&paging->domain);
+
+	/* Second level, at no PASID of any device: the IOTLB by domain ID */
+	paging = test_paging_domain(test, false);
+	KUNIT_ASSERT_EQ(test, test_set(paging, td, pasid), 0);
+	did = test_did(ctx, paging);
+	test_clear(ctx);
+	iommu_flush_iotlb_psi(&ctx->iommu, paging, 3, 2, 0, 0);
+	exp[0] = (struct test_exp){ .type = T_IOTLB, .gran = 3, .did = did,
+				    .addr = 0, .am = 3 };
+	exp[1] = (struct test_exp){ .type = T_DEVTLB, .did = sid,
+				    .pasid = pasid, .addr = 0, .am = 3 };
+	test_expect_descs(test, ctx, exp, 2);
+	test_remove(td, pasid);
+	intel_iommu_domain_free(&paging->domain);
+}
+
+/*
+ * Forcing snooping on a first-level domain at a PASID sets PGSNP (bit 88)
+ * in the entry, under iommu->lock, while it walks the domain's lists under
+ * the domain's lock; attaching the domain took iommu->lock for its domain
+ * ID. The two locks nest one way only: lockdep (x86_64 guest) stays quiet.
+ */
+static void intel_iommu_test_force_snooping_lock_order(struct kunit *test)
+{
+	struct test_ctx *ctx = test->priv;
+	struct test_dev *td = &ctx->d[1];
+	struct dmar_domain *paging;
+	const u32 pasid = 7;
+
+	paging = test_paging_domain(test, true);
+	KUNIT_ASSERT_EQ(test, test_set(paging, td, pasid), 0);
+	KUNIT_EXPECT_EQ(test, (test_entry(td, pasid)->val[1] >> 24) & 1, 0);
+
+	KUNIT_EXPECT_TRUE(test, intel_iommu_enforce_cache_coherency(&paging->domain));
+	KUNIT_EXPECT_TRUE(test, paging->force_snooping);
+	KUNIT_EXPECT_EQ(test, (test_entry(td, pasid)->val[1] >> 24) & 1, 1);
+
+	/* A second attach and a detach take iommu->lock again */
+	KUNIT_ASSERT_EQ(test, test_set(paging, td, pasid + 1), 0);
+	test_remove(td, pasid + 1);
+	test_remove(td, pasid);
+	intel_iommu_domain_free(&paging->domain);
+}
+
+#define TEST_NR_SVA		40
+
+/* A bound process of intel_iommu_test_sva_shared_did() */
+struct test_proc {
+	struct mm_struct	*mm;
+	struct page		*page;
+	unsigned long		addr;
+	struct dmar_domain	*domain;
+};
+
+/*
+ * On an IOMMU with 16 domain IDs (two of them reserved), far more processes
+ * than IDs are bound: every SVA domain has the one SVA domain ID of the
+ * IOMMU, and an invalidation of one of them reaches its PASID only. The ID
+ * goes back with the last SVA domain; paging domains keep their own IDs.
+ */
+static void intel_iommu_test_sva_shared_did(struct kunit *test)
+{
+	struct test_ctx *ctx = test->priv;
+	struct intel_iommu *iommu = &ctx->iommu;
+	struct test_dev *td = &ctx->d[1];
+	struct dmar_domain *paging;
+	struct test_exp exp[1];
+	struct test_proc *p;
+	u16 did;
+	int i;
+
+	p = kunit_kcalloc(test, TEST_NR_SVA, sizeof(*p), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+
+	/* ND = 0: 16 domain IDs */
+	bitmap_free(iommu->domain_ids);
+	iommu->cap &= ~7ULL;
+	KUNIT_ASSERT_EQ(test, cap_ndoms(iommu->cap), 16);
+	KUNIT_ASSERT_EQ(test, iommu_init_domains(iommu), 0);
+
+	for (i = 0; i < TEST_NR_SVA; i++) {
+		p[i].mm = iommu_test_mm_create(test, &p[i].addr, &p[i].page, 1);
+		p[i].domain = test_sva_domain(test, p[i].mm);
+		KUNIT_ASSERT_EQ_MSG(test, test_set(p[i].domain, td, 100 + i), 0,
+				    "process %d", i);
+	}
+	did = test_did(ctx, p[0].domain);
+	for (i = 1; i < TEST_NR_SVA; i++)
+		KUNIT_EXPECT_EQ(test, test_did(ctx, p[i].domain), did);
+	KUNIT_EXPECT_EQ(test, bitmap_weight(iommu->domain_ids, 16), 3);
+
+	/* A paging domain still gets an ID of its own */
+	paging = test_paging_domain(test, true);
+	KUNIT_ASSERT_EQ(test, test_set(paging, td, 99), 0);
+	KUNIT_EXPECT_NE(test, test_did(ctx, paging), did);
+
+	test_clear(ctx);
+	test_invalidate(p[7].domain, p[7].addr, p[7].addr + PAGE_SIZE);
+	exp[0] = (struct test_exp){ .type = T_PIOTLB, .gran = 3, .did = did,
+				    .pasid = 107, .addr = p[7].addr, .am = 0 };
+	test_expect_descs(test, ctx, exp, 1);
+
+	for (i = 0; i < TEST_NR_SVA; i++) {
+		test_remove(td, 100 + i);
+		/* Held until the last SVA domain goes */
+		KUNIT_EXPECT_EQ(test, test_bit(did, iommu->domain_ids),
+				i < TEST_NR_SVA - 1);
+		test_sva_domain_free(p[i].domain);
+		iommu_test_mm_put(p[i].mm, &p[i].page, 1);
+	}
+	test_remove(td, 99);
+	intel_iommu_domain_free(&paging->domain);
+	KUNIT_EXPECT_EQ(test, iommu->sva_did_users, 0);
+}
+
+/* The last user of an mm goes, in a thread of its own */
+struct test_exit {
+	struct mm_struct	*mm;
+	struct page		**pages;
+	bool			started;	/* READ_ONCE/WRITE_ONCE */
+	struct completion	done;
+};
+
+static int test_exit_thread(void *data)
+{
+	struct test_exit *e = data;
+
+	WRITE_ONCE(e->started, true);
+	iommu_test_mm_put(e->mm, e->pages, TEST_NR_PAGES);
+	complete(&e->done);
+	return 0;
+}
+
+/*
+ * The notifier's release() walks the attachments under the domain's lock,
+ * which remove_dev_pasid() takes to unlink one before the device, and its
+ * PASID table, can go: while the lock is held elsewhere, release() clears
+ * no entry; once it is dropped, release() does.
+ */
+static void intel_iommu_test_sva_release_excludes_removal(struct kunit *test)
+{
+	struct test_ctx *ctx = test->priv;
+	struct page *pages[TEST_NR_PAGES];
+	struct test_dev *td = &ctx->d[1];
+	struct test_exit e = { .pages = pages };
+	struct task_struct *task;
+	struct dmar_domain *domain;
+	unsigned int cpu, other;
+	bool present, done;
+	unsigned long addr, flags;
+	const u32 pasid = 11;
+	int ms;
+
+	/* This thread on one CPU, the exiting one on another */
+	cpu = cpumask_first(cpu_online_mask);
+	other = cpumask_next(cpu, cpu_online_mask);
+	KUNIT_ASSERT_LT(test, other, nr_cpu_ids);
+	KUNIT_ASSERT_EQ(test, set_cpus_allowed_ptr(current, cpumask_of(cpu)),
+			0);
+	e.mm = iommu_test_mm_create(test, &addr, pages, TEST_NR_PAGES);
+	domain = test_sva_domain(test, e.mm);
+	KUNIT_ASSERT_EQ(test, test_set(domain, td, pasid), 0);
+	init_completion(&e.done);
+	task = kthread_create(test_exit_thread, &e, "vtd-test-exit");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	kthread_bind(task, other);
+
+	spin_lock_irqsave(&domain->lock, flags);
+	wake_up_process(task);
+	/* Give it the time to reach release(), on the other CPU */
+	for (ms = 0; ms < 2000 && !READ_ONCE(e.started); ms++)
+		mdelay(1);
+	mdelay(100);
+	present = test_entry(td, pasid)->val[0] & 1;
+	done = completion_done(&e.done);
+	spin_unlock_irqrestore(&domain->lock, flags);
+	wait_for_completion(&e.done);
+	set_cpus_allowed_ptr(current, cpu_possible_mask);
+
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(e.started));
+	KUNIT_EXPECT_TRUE(test, present);
+	KUNIT_EXPECT_FALSE(test, done);
+	KUNIT_EXPECT_EQ(test, test_entry(td, pasid)->val[0] & 1, 0);
+
+	test_remove(td, pasid);
+	test_expect_free_entry(test, td, pasid);
+	test_sva_domain_free(domain);
+}
+
 /* What cannot be attached leaves no entry, no record and no domain ID */
 static void intel_iommu_test_refusals(struct kunit *test)
 {
@@ -1109,8 +1350,12 @@ static struct kunit_case intel_iommu_test_cases[] = {
 	KUNIT_CASE(intel_iommu_test_sva_caching_mode),
 	KUNIT_CASE(intel_iommu_test_sva_invalidate),
 	KUNIT_CASE(intel_iommu_test_sva_release),
+	KUNIT_CASE(intel_iommu_test_sva_release_excludes_removal),
 	KUNIT_CASE(intel_iommu_test_two_pasids),
 	KUNIT_CASE(intel_iommu_test_paging_first_level),
+	KUNIT_CASE(intel_iommu_test_unaligned_range),
+	KUNIT_CASE(intel_iommu_test_force_snooping_lock_order),
+	KUNIT_CASE(intel_iommu_test_sva_shared_did),
 	KUNIT_CASE(intel_iommu_test_refusals),
 	KUNIT_CASE(intel_iommu_test_sva_walk),
 	KUNIT_CASE(intel_iommu_test_page_requests),

@@ -1395,6 +1395,299 @@ static void arm_smmu_test_sva_invalidate_ulong_max(struct kunit *test)
 	iommu_test_mm_put(mm, pages, TEST_NR_PAGES);
 }
 
+/*
+ * A stage-1 domain whose CD table holds a PASID CD of one master takes no
+ * other master, and a refused attach leaves that master where it was. The
+ * sharing check of arm_smmu_attach_pasid() itself holds without
+ * arm_smmu_pasid_check() before it.
+ */
+static void arm_smmu_test_attach_refused_pasid_cds(struct kunit *test)
+{
+	struct test_ctx *ctx = test->priv;
+	struct test_master *m0 = &ctx->m[0], *m1 = &ctx->m[1];
+	struct arm_smmu_domain *pd;
+	__le64 ste[STRTAB_STE_DWORDS];
+
+	pd = to_smmu_domain(test_domain_alloc(test, IOMMU_DOMAIN_UNMANAGED));
+	KUNIT_ASSERT_EQ(test, test_set(pd, m0, 3), 0);
+	KUNIT_EXPECT_EQ(test, m0->parent->nr_pasid_cds, 1);
+	memcpy(ste, arm_smmu_get_step_for_sid(&ctx->smmu, m1->stream.id),
+	       sizeof(ste));
+	test_reset_cmds(ctx);
+
+	KUNIT_EXPECT_EQ(test, arm_smmu_attach_dev(&m0->parent->domain,
+						  m1->dev), -EBUSY);
+	/* m1 is still in its own domain, with the same STE */
+	KUNIT_EXPECT_PTR_EQ(test, m1->master.domain, m1->parent);
+	KUNIT_EXPECT_TRUE(test, list_is_singular(&m0->parent->devices));
+	KUNIT_EXPECT_TRUE(test, list_is_singular(&m1->parent->devices));
+	KUNIT_EXPECT_EQ(test, memcmp(ste, arm_smmu_get_step_for_sid(&ctx->smmu,
+								    m1->stream.id),
+				     sizeof(ste)), 0);
+	KUNIT_EXPECT_EQ(test, ctx->nr_cmds, 0);
+
+	/* Once the PASID is gone the domain can be shared again */
+	test_remove(m0, 3);
+	KUNIT_EXPECT_EQ(test, m0->parent->nr_pasid_cds, 0);
+	KUNIT_ASSERT_EQ(test, arm_smmu_attach_dev(&m0->parent->domain,
+						  m1->dev), 0);
+	test_reset_cmds(ctx);
+
+	/* ...and then holds no PASID CD, even past the early check */
+	KUNIT_EXPECT_EQ(test, arm_smmu_attach_pasid(pd, &m0->master, 3,
+						    &pd->s1_cfg.cd), -EBUSY);
+	KUNIT_EXPECT_EQ(test, test_cd_word(m0->parent, 3, 0), 0);
+	KUNIT_EXPECT_EQ(test, m0->parent->nr_pasid_cds, 0);
+	KUNIT_EXPECT_TRUE(test, list_empty(&pd->pasids));
+	KUNIT_EXPECT_EQ(test, ctx->nr_cmds, 0);
+
+	KUNIT_ASSERT_EQ(test, arm_smmu_attach_dev(&m1->parent->domain,
+						  m1->dev), 0);
+	arm_smmu_domain_free(&pd->domain);
+}
+
+/*
+ * release_device() of a master that still has a domain at an SSID: the CD
+ * is cleared and no list of any domain keeps an entry of the freed master.
+ */
+static void arm_smmu_test_release_with_pasids(struct kunit *test)
+{
+	struct test_ctx *ctx = test->priv;
+	struct arm_smmu_domain *parent, *pd;
+	struct arm_smmu_master *master;
+	struct iommu_fwspec *fwspec;
+	struct dev_iommu *param;
+	struct device *dev;
+
+	dev = root_device_register("arm-smmu-v3-kunit-release");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dev));
+	fwspec = kunit_kzalloc(test, struct_size(fwspec, ids, 1), GFP_KERNEL);
+	param = kunit_kzalloc(test, sizeof(*param), GFP_KERNEL);
+	/* What arm_smmu_probe_device() allocates, release_device() frees */
+	master = kzalloc(sizeof(*master), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, fwspec);
+	KUNIT_ASSERT_NOT_NULL(test, param);
+	KUNIT_ASSERT_NOT_NULL(test, master);
+	master->streams = kcalloc(1, sizeof(*master->streams), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, master->streams);
+	fwspec->num_ids = 1;
+	fwspec->ids[0] = TEST_NR_MASTERS + 1;
+	master->smmu = &ctx->smmu;
+	master->dev = dev;
+	master->num_streams = 1;
+	master->ssid_bits = TEST_SSID_BITS;
+	INIT_LIST_HEAD(&master->pasids);
+	master->streams[0].id = fwspec->ids[0];
+	master->streams[0].master = master;
+	KUNIT_ASSERT_NULL(test, rb_find_add(&master->streams[0].node,
+					    &ctx->smmu.streams,
+					    arm_smmu_streams_cmp_node));
+	param->fwspec = fwspec;
+	param->priv = master;
+	param->iommu_dev = &ctx->smmu.iommu;
+	mutex_init(&param->lock);
+	dev->iommu = param;
+
+	parent = to_smmu_domain(test_domain_alloc(test, IOMMU_DOMAIN_UNMANAGED));
+	KUNIT_ASSERT_EQ(test, arm_smmu_attach_dev(&parent->domain, dev), 0);
+	pd = to_smmu_domain(test_domain_alloc(test, IOMMU_DOMAIN_UNMANAGED));
+	KUNIT_ASSERT_EQ(test, pd->domain.ops->set_dev_pasid(&pd->domain, dev, 3),
+			0);
+	KUNIT_ASSERT_NE(test, test_cd_word(parent, 3, 0), 0);
+	test_reset_cmds(ctx);
+
+	arm_smmu_release_device(dev);
+	dev->iommu = NULL;
+
+	KUNIT_EXPECT_EQ(test, test_cd_word(parent, 3, 0), 0);
+	KUNIT_EXPECT_EQ(test, parent->nr_pasid_cds, 0);
+	KUNIT_EXPECT_TRUE(test, list_empty(&parent->devices));
+	/* An entry left here points to the freed master: don't free pd then */
+	KUNIT_ASSERT_TRUE(test, list_empty(&pd->pasids));
+	arm_smmu_domain_free(&pd->domain);
+	arm_smmu_domain_free(&parent->domain);
+	root_device_unregister(dev);
+}
+
+/* The registers of a fake PRIQ, and the master whose page requests it takes */
+struct test_priq {
+	u32				*regs;
+	struct iommu_group		*group;
+	struct iommu_domain		*domain;
+	u32				prod;
+};
+
+static enum iommu_page_response_code
+test_iopf_handler(struct iommu_fault *fault, void *data)
+{
+	struct test_ctx *ctx = data;
+
+	if (ctx->nr_faults < ARRAY_SIZE(ctx->faults))
+		ctx->faults[ctx->nr_faults] = *fault;
+	ctx->nr_faults++;
+	return IOMMU_PAGE_RESP_SUCCESS;
+}
+
+/*
+ * An SMMU with PRI whose PRIQ is memory, written by test_priq_push(). Master
+ * @m is a PRI master with IOPF and SVA enabled, alone in an IOMMU group,
+ * with a paging domain at SSID 5 whose fault handler is test_iopf_handler().
+ * The fake has no PCI function with PRI: the master has stalls while IOPF
+ * and SVA are enabled and disabled, and PRI in between.
+ */
+static void test_priq_setup(struct kunit *test, struct test_ctx *ctx,
+			    struct test_master *m, struct test_priq *pq)
+{
+	struct arm_smmu_device *smmu = &ctx->smmu;
+
+	pq->regs = kunit_kzalloc(test, SZ_4K, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pq->regs);
+	smmu->page1 = (__force void __iomem *)pq->regs;
+	smmu->features |= ARM_SMMU_FEAT_SVA | ARM_SMMU_FEAT_PRI;
+	smmu->priq.q.llq.max_n_shift = 3;
+	KUNIT_ASSERT_EQ(test, arm_smmu_init_queues(smmu), 0);
+
+	m->master.stall_enabled = true;
+	KUNIT_ASSERT_EQ(test, arm_smmu_dev_enable_feature(m->dev,
+							  IOMMU_DEV_FEAT_IOPF),
+			0);
+	KUNIT_ASSERT_EQ(test, arm_smmu_dev_enable_feature(m->dev,
+							  IOMMU_DEV_FEAT_SVA),
+			0);
+	m->master.stall_enabled = false;
+	m->master.pri_enabled = true;
+	m->master.prg_resp_needs_ssid = true;
+
+	pq->group = iommu_group_alloc();
+	KUNIT_ASSERT_FALSE(test, IS_ERR(pq->group));
+	KUNIT_ASSERT_EQ(test, iommu_group_add_device(pq->group, m->dev), 0);
+	m->iommu.max_pasids = 1 << TEST_SSID_BITS;
+
+	pq->domain = test_domain_alloc(test, IOMMU_DOMAIN_UNMANAGED);
+	pq->domain->owner = &arm_smmu_ops;
+	pq->domain->iopf_handler = test_iopf_handler;
+	pq->domain->fault_data = ctx;
+	KUNIT_ASSERT_EQ(test, iommu_attach_device_pasid(pq->domain, m->dev, 5),
+			0);
+	test_reset_cmds(ctx);
+}
+
+static void test_priq_teardown(struct test_ctx *ctx, struct test_master *m,
+			       struct test_priq *pq)
+{
+	iommu_detach_device_pasid(pq->domain, m->dev, 5);
+	arm_smmu_domain_free(pq->domain);
+	iommu_group_remove_device(m->dev);
+	iommu_group_put(pq->group);
+	m->master.pri_enabled = false;
+	m->master.prg_resp_needs_ssid = false;
+	m->master.stall_enabled = true;
+	arm_smmu_dev_disable_feature(m->dev, IOMMU_DEV_FEAT_SVA);
+	arm_smmu_dev_disable_feature(m->dev, IOMMU_DEV_FEAT_IOPF);
+	m->master.stall_enabled = false;
+	ctx->smmu.features &= ~(ARM_SMMU_FEAT_SVA | ARM_SMMU_FEAT_PRI);
+	ctx->smmu.page1 = NULL;
+	test_reset_cmds(ctx);
+}
+
+/* The SMMU writes a page request of @m at SSID 5 into the PRIQ */
+static void test_priq_push(struct test_ctx *ctx, struct test_master *m,
+			   struct test_priq *pq, u16 grpid, bool last, u64 addr)
+{
+	struct arm_smmu_queue *q = &ctx->smmu.priq.q;
+	u32 wrp_idx = (1U << (q->llq.max_n_shift + 1)) - 1;
+	u64 evt[PRIQ_ENT_DWORDS] = { };
+
+	evt[0] = FIELD_PREP(PRIQ_0_SID, m->stream.id) |
+		 FIELD_PREP(PRIQ_0_SSID, 5) | PRIQ_0_SSID_V | PRIQ_0_PERM_READ;
+	if (last)
+		evt[0] |= PRIQ_0_PRG_LAST;
+	evt[1] = FIELD_PREP(PRIQ_1_PRG_IDX, grpid) | addr;
+	queue_write(Q_ENT(q, pq->prod), evt, PRIQ_ENT_DWORDS);
+	pq->prod = (pq->prod & Q_OVERFLOW_FLAG) | ((pq->prod + 1) & wrp_idx);
+	WRITE_ONCE(pq->regs[ARM_SMMU_PRIQ_PROD / 4], pq->prod);
+}
+
+/* The PRI_RESP commands recorded since the last reset */
+static unsigned int test_count_pri_resp(struct test_ctx *ctx, u16 grpid,
+					u8 resp)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < ctx->nr_cmds; i++) {
+		u64 *cmd = ctx->cmds[i].cmd;
+
+		if (FIELD_GET(CMDQ_0_OP, cmd[0]) == CMDQ_OP_PRI_RESP &&
+		    FIELD_GET(CMDQ_PRI_1_GRPID, cmd[1]) == grpid &&
+		    FIELD_GET(CMDQ_PRI_1_RESP, cmd[1]) == resp &&
+		    FIELD_GET(CMDQ_PRI_0_SSID, cmd[0]) == 5)
+			n++;
+	}
+	return n;
+}
+
+/*
+ * A PRIQ overflow: the SMMU dropped the last request of group 7 and answered
+ * it itself. The request of the group queued before is discarded, so that
+ * the device's next group 7 is handled alone, not merged with it.
+ */
+static void arm_smmu_test_priq_overflow_discards_partial(struct kunit *test)
+{
+	struct test_ctx *ctx = test->priv;
+	struct test_master *m = &ctx->m[2];
+	struct test_priq pq = { };
+
+	test_priq_setup(test, ctx, m, &pq);
+
+	test_priq_push(ctx, m, &pq, 7, false, 0x1000);
+	arm_smmu_priq_thread(0, &ctx->smmu);
+	iopf_queue_flush_dev(m->dev);
+	KUNIT_EXPECT_EQ(test, ctx->nr_faults, 0);
+
+	/* Full: the last request of group 7 is lost */
+	pq.prod ^= Q_OVERFLOW_FLAG;
+	WRITE_ONCE(pq.regs[ARM_SMMU_PRIQ_PROD / 4], pq.prod);
+	arm_smmu_priq_thread(0, &ctx->smmu);
+	/* The overflow is acknowledged */
+	KUNIT_EXPECT_EQ(test, READ_ONCE(pq.regs[ARM_SMMU_PRIQ_CONS / 4]),
+			pq.prod);
+
+	/* A new group 7 of one request */
+	test_priq_push(ctx, m, &pq, 7, true, 0x2000);
+	arm_smmu_priq_thread(0, &ctx->smmu);
+	iopf_queue_flush_dev(m->dev);
+	KUNIT_EXPECT_EQ(test, ctx->nr_faults, 1);
+	KUNIT_EXPECT_EQ(test, ctx->faults[0].prm.addr, 0x2000);
+	KUNIT_EXPECT_EQ(test, ctx->faults[0].prm.pasid, 5);
+	KUNIT_EXPECT_EQ(test, test_count_pri_resp(ctx, 7, PRI_RESP_SUCC), 1);
+
+	test_priq_teardown(ctx, m, &pq);
+}
+
+/*
+ * remove_dev_pasid() leaves no request of the SSID in the PRIQ: one written
+ * before the detach, which the IRQ thread has not seen, is handled then. The
+ * SSID has no domain by that time, so it is denied, not handled.
+ */
+static void arm_smmu_test_remove_dev_pasid_drains_priq(struct kunit *test)
+{
+	struct test_ctx *ctx = test->priv;
+	struct test_master *m = &ctx->m[2];
+	struct test_priq pq = { };
+
+	test_priq_setup(test, ctx, m, &pq);
+
+	test_priq_push(ctx, m, &pq, 9, true, 0x3000);
+	iommu_detach_device_pasid(pq.domain, m->dev, 5);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(pq.regs[ARM_SMMU_PRIQ_CONS / 4]),
+			pq.prod);
+	KUNIT_EXPECT_EQ(test, test_count_pri_resp(ctx, 9, PRI_RESP_DENY), 1);
+	KUNIT_EXPECT_EQ(test, ctx->nr_faults, 0);
+
+	/* Already detached: teardown's detach finds nothing */
+	test_priq_teardown(ctx, m, &pq);
+}
+
 static struct kunit_case arm_smmu_v3_test_cases[] = {
 	KUNIT_CASE(arm_smmu_test_sva_cd),
 	KUNIT_CASE(arm_smmu_test_sva_cd_2lvl),
@@ -1410,6 +1703,10 @@ static struct kunit_case arm_smmu_v3_test_cases[] = {
 	KUNIT_CASE(arm_smmu_test_iopf_queue_pri_no_stalls),
 	KUNIT_CASE(arm_smmu_test_remove_dev_pasid_unlinks_last),
 	KUNIT_CASE(arm_smmu_test_sva_invalidate_ulong_max),
+	KUNIT_CASE(arm_smmu_test_attach_refused_pasid_cds),
+	KUNIT_CASE(arm_smmu_test_release_with_pasids),
+	KUNIT_CASE(arm_smmu_test_priq_overflow_discards_partial),
+	KUNIT_CASE(arm_smmu_test_remove_dev_pasid_drains_priq),
 	{}
 };
 

@@ -1688,6 +1688,290 @@ static void arm_smmu_test_remove_dev_pasid_drains_priq(struct kunit *test)
 	test_priq_teardown(ctx, m, &pq);
 }
 
+/* A PCI function with ATS, PASID and PRI: its configuration space in memory */
+#define TEST_PCI_SID		6
+#define TEST_ATS_CAP		0x100
+#define TEST_PASID_CAP		0x110
+#define TEST_PRI_CAP		0x120
+#define TEST_PRI_MAX_REQS	64
+#define TEST_PCI_WRITES		16
+
+struct test_pci {
+	struct pci_bus			bus;
+	struct pci_dev			pdev;
+	struct dev_iommu		iommu;
+	/* As arm_smmu_probe_device() makes it: release_device() frees it */
+	struct arm_smmu_master		*master;
+	u8				cfg[PCI_CFG_SPACE_EXP_SIZE];
+	/* The registers written, in order */
+	unsigned int			nr_writes;
+	int				writes[TEST_PCI_WRITES];
+};
+
+static int test_pci_read(struct pci_bus *bus, unsigned int devfn, int where,
+			 int size, u32 *val)
+{
+	struct test_pci *tp = container_of(bus, struct test_pci, bus);
+	__le32 v = 0;
+
+	memcpy(&v, &tp->cfg[where], size);
+	*val = le32_to_cpu(v);
+	return PCIBIOS_SUCCESSFUL;
+}
+
+static int test_pci_write(struct pci_bus *bus, unsigned int devfn, int where,
+			  int size, u32 val)
+{
+	struct test_pci *tp = container_of(bus, struct test_pci, bus);
+	__le32 v = cpu_to_le32(val);
+
+	memcpy(&tp->cfg[where], &v, size);
+	if (tp->nr_writes < TEST_PCI_WRITES)
+		tp->writes[tp->nr_writes] = where;
+	tp->nr_writes++;
+	return PCIBIOS_SUCCESSFUL;
+}
+
+static struct pci_ops test_pci_ops = {
+	.read = test_pci_read,
+	.write = test_pci_write,
+};
+
+static u16 test_pci_word(struct test_pci *tp, int where)
+{
+	return tp->cfg[where] | tp->cfg[where + 1] << 8;
+}
+
+/* The index of the first write to @where, or -1 */
+static int test_pci_write_index(struct test_pci *tp, int where)
+{
+	unsigned int i;
+
+	for (i = 0; i < min_t(unsigned int, tp->nr_writes, TEST_PCI_WRITES);
+	     i++)
+		if (tp->writes[i] == where)
+			return i;
+	return -1;
+}
+
+/* The fake function is test memory: nothing to free with its last reference */
+static void test_pci_dev_release(struct device *dev)
+{
+}
+
+static void test_pci_init(struct kunit *test, struct test_ctx *ctx,
+			  struct test_pci *tp)
+{
+	struct pci_dev *pdev = &tp->pdev;
+	struct arm_smmu_master *master;
+	struct iommu_fwspec *fwspec;
+
+	master = kzalloc(sizeof(*master), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, master);
+	master->streams = kcalloc(1, sizeof(*master->streams), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, master->streams);
+	tp->master = master;
+
+	/* PASID: 32 PASIDs, execute and privileged */
+	tp->cfg[TEST_PASID_CAP + PCI_PASID_CAP] = PCI_PASID_CAP_EXEC |
+						  PCI_PASID_CAP_PRIV;
+	tp->cfg[TEST_PASID_CAP + PCI_PASID_CAP + 1] = 5;
+	/* PRI: stopped, responses need the PASID, 64 requests */
+	tp->cfg[TEST_PRI_CAP + PCI_PRI_STATUS + 1] =
+		(PCI_PRI_STATUS_STOPPED | PCI_PRI_STATUS_PASID) >> 8;
+	tp->cfg[TEST_PRI_CAP + PCI_PRI_MAX_REQ] = TEST_PRI_MAX_REQS;
+
+	tp->bus.ops = &test_pci_ops;
+	pdev->bus = &tp->bus;
+	pdev->devfn = PCI_DEVFN(1, 0);
+	pdev->cfg_size = PCI_CFG_SPACE_EXP_SIZE;
+	pdev->error_state = pci_channel_io_normal;
+	pdev->ats_cap = TEST_ATS_CAP;
+	pdev->pasid_cap = TEST_PASID_CAP;
+	pdev->pri_cap = TEST_PRI_CAP;
+	pdev->pasid_required = 1;
+	pdev->eetlp_prefix_path = 1;
+	/* Fault handlers take references on the device */
+	device_initialize(&pdev->dev);
+	pdev->dev.release = test_pci_dev_release;
+	KUNIT_ASSERT_EQ(test, dev_set_name(&pdev->dev, "arm-smmu-v3-kunit-pci"),
+			0);
+	pdev->dev.bus = &pci_bus_type;
+
+	fwspec = kunit_kzalloc(test, struct_size(fwspec, ids, 1), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, fwspec);
+	fwspec->flags = IOMMU_FWSPEC_PCI_RC_ATS;
+	fwspec->num_ids = 1;
+	fwspec->ids[0] = TEST_PCI_SID;
+	tp->iommu.fwspec = fwspec;
+	tp->iommu.priv = master;
+	tp->iommu.iommu_dev = &ctx->smmu.iommu;
+	tp->iommu.max_pasids = 1 << TEST_SSID_BITS;
+	mutex_init(&tp->iommu.lock);
+	pdev->dev.iommu = &tp->iommu;
+
+	master->smmu = &ctx->smmu;
+	master->dev = &pdev->dev;
+	master->num_streams = 1;
+	INIT_LIST_HEAD(&master->pasids);
+	master->streams[0].id = TEST_PCI_SID;
+	master->streams[0].master = master;
+	KUNIT_ASSERT_NULL(test, rb_find_add(&master->streams[0].node,
+					    &ctx->smmu.streams,
+					    arm_smmu_streams_cmp_node));
+}
+
+/*
+ * A PCI master goes the way arm_smmu_probe_device(), attach_dev(),
+ * enable_feature() and release_device() take it: PASID is enabled first;
+ * ATS is enabled with the SMMU's smallest granule once the STE allows
+ * translated requests; PRI is reset and enabled with a bounded number of
+ * requests when IOPF is enabled; its page requests at a PASID reach the
+ * fault handler and are answered with a PRI_RESP that carries the PASID
+ * (the function requires it); an SSID attached to the master gets its ATC
+ * invalidated when it goes; and release_device() disables PRI, then ATS,
+ * then PASID (PCIe: PASID must not change while ATS is enabled).
+ */
+static void arm_smmu_test_pci_master(struct kunit *test)
+{
+	struct test_ctx *ctx = test->priv;
+	struct iommu_page_response msg = {
+		.argsz		= sizeof(msg),
+		.version	= IOMMU_PAGE_RESP_VERSION_1,
+		.flags		= IOMMU_PAGE_RESP_PASID_VALID,
+		.pasid		= 3,
+		.grpid		= 5,
+		.code		= IOMMU_PAGE_RESP_SUCCESS,
+	};
+	struct arm_smmu_domain *parent, *pd;
+	struct arm_smmu_master *master;
+	u64 evt[PRIQ_ENT_DWORDS] = { };
+	struct device *dev;
+	struct test_pci *tp;
+	int pasid_on, ats_on, pri_off;
+	__le64 *ste;
+
+	tp = kunit_kzalloc(test, sizeof(*tp), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, tp);
+	test_pci_init(test, ctx, tp);
+	master = tp->master;
+	dev = &tp->pdev.dev;
+
+	/* probe_device() */
+	KUNIT_ASSERT_EQ(test, arm_smmu_enable_pasid(master), 0);
+	KUNIT_EXPECT_EQ(test, master->ssid_bits, TEST_SSID_BITS);
+	KUNIT_EXPECT_EQ(test, test_pci_word(tp, TEST_PASID_CAP + PCI_PASID_CTRL),
+			PCI_PASID_CTRL_ENABLE | PCI_PASID_CAP_EXEC |
+			PCI_PASID_CAP_PRIV);
+
+	/* attach_dev(): the STE says EATS, then ATS on, then the ATC clean */
+	parent = to_smmu_domain(test_domain_alloc(test, IOMMU_DOMAIN_UNMANAGED));
+	KUNIT_ASSERT_EQ(test, arm_smmu_attach_dev(&parent->domain, dev), 0);
+	KUNIT_ASSERT_EQ(test, test_move_asid(parent, 0xfff7), 0);
+	KUNIT_EXPECT_TRUE(test, master->ats_enabled);
+	ste = arm_smmu_get_step_for_sid(&ctx->smmu, TEST_PCI_SID);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(STRTAB_STE_1_EATS,
+					le64_to_cpu(ste[1])),
+			STRTAB_STE_1_EATS_TRANS);
+	KUNIT_EXPECT_EQ(test, test_pci_word(tp, TEST_ATS_CAP + PCI_ATS_CTRL),
+			PCI_ATS_CTRL_ENABLE | PCI_ATS_CTRL_STU(12 - PCI_ATS_MIN_STU));
+	KUNIT_EXPECT_EQ(test, atomic_read(&parent->nr_ats_masters), 1);
+	pasid_on = test_pci_write_index(tp, TEST_PASID_CAP + PCI_PASID_CTRL);
+	ats_on = test_pci_write_index(tp, TEST_ATS_CAP + PCI_ATS_CTRL);
+	KUNIT_EXPECT_GE(test, pasid_on, 0);
+	KUNIT_EXPECT_GT(test, ats_on, pasid_on);
+	test_reset_cmds(ctx);
+
+	/* A paging domain at SSID 3: its ATC entries go with it */
+	pd = to_smmu_domain(test_domain_alloc(test, IOMMU_DOMAIN_UNMANAGED));
+	KUNIT_ASSERT_EQ(test, pd->domain.ops->set_dev_pasid(&pd->domain, dev, 3),
+			0);
+	test_reset_cmds(ctx);
+	arm_smmu_ops.remove_dev_pasid(dev, 3);
+	{
+		struct test_exp exp[] = {
+			{ CMDQ_OP_CFGI_CD, TEST_PCI_SID, 3 },
+			{ CMDQ_OP_CMD_SYNC },
+			{ .op = CMDQ_OP_TLBI_NH_ASID, .asid = pd->s1_cfg.cd.asid },
+			{ CMDQ_OP_CMD_SYNC },
+			{ CMDQ_OP_ATC_INV, TEST_PCI_SID, 3,
+			  .size = ATC_INV_SIZE_ALL },
+			{ CMDQ_OP_CMD_SYNC },
+		};
+
+		test_expect_cmds(test, ctx, exp, ARRAY_SIZE(exp));
+	}
+	arm_smmu_domain_free(&pd->domain);
+
+	/* IOPF: PRI reset, then enabled with at most 32 requests */
+	ctx->smmu.features |= ARM_SMMU_FEAT_SVA | ARM_SMMU_FEAT_PRI;
+	KUNIT_ASSERT_EQ(test, arm_smmu_init_queues(&ctx->smmu), 0);
+	tp->nr_writes = 0;
+	KUNIT_ASSERT_EQ(test, arm_smmu_dev_enable_feature(dev,
+							  IOMMU_DEV_FEAT_IOPF),
+			0);
+	KUNIT_EXPECT_TRUE(test, master->pri_enabled);
+	KUNIT_EXPECT_TRUE(test, master->prg_resp_needs_ssid);
+	KUNIT_EXPECT_EQ(test, test_pci_write_index(tp, TEST_PRI_CAP +
+						   PCI_PRI_CTRL), 0);
+	KUNIT_EXPECT_EQ(test, tp->cfg[TEST_PRI_CAP + PCI_PRI_ALLOC_REQ],
+			min(TEST_PRI_MAX_REQS, ARM_SMMU_PRI_REQS));
+	KUNIT_EXPECT_EQ(test, test_pci_word(tp, TEST_PRI_CAP + PCI_PRI_CTRL),
+			PCI_PRI_CTRL_ENABLE);
+	/* SVA goes on and off over it */
+	KUNIT_EXPECT_EQ(test, arm_smmu_dev_enable_feature(dev,
+							  IOMMU_DEV_FEAT_SVA),
+			0);
+	KUNIT_EXPECT_NOT_NULL(test, tp->iommu.iopf_param);
+	KUNIT_EXPECT_EQ(test, arm_smmu_dev_disable_feature(dev,
+							   IOMMU_DEV_FEAT_SVA),
+			0);
+
+	/* A page request at PASID 3, answered through PRI_RESP with it */
+	test_reset_cmds(ctx);
+	KUNIT_ASSERT_EQ(test, iommu_register_device_fault_handler(dev,
+								  test_fault_handler,
+								  ctx), 0);
+	evt[0] = FIELD_PREP(PRIQ_0_SID, TEST_PCI_SID) |
+		 FIELD_PREP(PRIQ_0_SSID, 3) | PRIQ_0_SSID_V |
+		 PRIQ_0_PERM_WRITE | PRIQ_0_PRG_LAST;
+	evt[1] = FIELD_PREP(PRIQ_1_PRG_IDX, 5) | 0x7000;
+	arm_smmu_handle_ppr(&ctx->smmu, evt);
+	KUNIT_ASSERT_EQ(test, ctx->nr_faults, 1);
+	KUNIT_EXPECT_EQ(test, ctx->faults[0].prm.pasid, 3);
+	KUNIT_EXPECT_TRUE(test, ctx->faults[0].prm.flags &
+			  IOMMU_FAULT_PAGE_RESPONSE_NEEDS_PASID);
+	KUNIT_EXPECT_EQ(test, ctx->nr_cmds, 0);
+	KUNIT_EXPECT_EQ(test, iommu_page_response(dev, &msg), 0);
+	test_expect_pri_resp(test, ctx, TEST_PCI_SID, 3, 5, PRI_RESP_SUCC);
+	KUNIT_EXPECT_EQ(test, iommu_unregister_device_fault_handler(dev), 0);
+
+	/*
+	 * release_device() with IOPF still enabled: PRI off first, then ATS,
+	 * and PASID last.
+	 */
+	tp->nr_writes = 0;
+	arm_smmu_release_device(dev);
+	KUNIT_EXPECT_EQ(test, test_pci_word(tp, TEST_PRI_CAP + PCI_PRI_CTRL), 0);
+	KUNIT_EXPECT_EQ(test, test_pci_word(tp, TEST_ATS_CAP + PCI_ATS_CTRL) &
+			PCI_ATS_CTRL_ENABLE, 0);
+	KUNIT_EXPECT_EQ(test, test_pci_word(tp, TEST_PASID_CAP + PCI_PASID_CTRL),
+			0);
+	pri_off = test_pci_write_index(tp, TEST_PRI_CAP + PCI_PRI_CTRL);
+	ats_on = test_pci_write_index(tp, TEST_ATS_CAP + PCI_ATS_CTRL);
+	pasid_on = test_pci_write_index(tp, TEST_PASID_CAP + PCI_PASID_CTRL);
+	KUNIT_EXPECT_GE(test, pri_off, 0);
+	KUNIT_EXPECT_GT(test, ats_on, pri_off);
+	KUNIT_EXPECT_GT(test, pasid_on, ats_on);
+	KUNIT_EXPECT_EQ(test, atomic_read(&parent->nr_ats_masters), 0);
+	KUNIT_EXPECT_TRUE(test, list_empty(&parent->devices));
+
+	ctx->smmu.features &= ~(ARM_SMMU_FEAT_SVA | ARM_SMMU_FEAT_PRI);
+	arm_smmu_domain_free(&parent->domain);
+	dev->iommu = NULL;
+	put_device(dev);
+}
+
 static struct kunit_case arm_smmu_v3_test_cases[] = {
 	KUNIT_CASE(arm_smmu_test_sva_cd),
 	KUNIT_CASE(arm_smmu_test_sva_cd_2lvl),
@@ -1707,6 +1991,7 @@ static struct kunit_case arm_smmu_v3_test_cases[] = {
 	KUNIT_CASE(arm_smmu_test_release_with_pasids),
 	KUNIT_CASE(arm_smmu_test_priq_overflow_discards_partial),
 	KUNIT_CASE(arm_smmu_test_remove_dev_pasid_drains_priq),
+	KUNIT_CASE(arm_smmu_test_pci_master),
 	{}
 };
 

@@ -127,7 +127,8 @@ struct mock_bind {
 struct mock_attach {
 	struct mock_dev *mdev;
 	struct mock_domain *md;
-	u32 pasid;
+	bool rid;	/* the domain of DMA without PASID (ATTACH_DEV) */
+	u32 pasid;	/* IOMMU_NO_PASID if @rid */
 };
 
 /* Under the mock_file's lock except where said otherwise */
@@ -885,8 +886,13 @@ static int mock_paging_free(struct mock_file *mfile, u32 domain_id)
 	return 0;
 }
 
-static int mock_attach_pasid(struct mock_file *mfile,
-			     struct iommu_sva_test_cmd *cmd)
+/*
+ * Attach a paging domain at a PASID of a device or, with @rid, as the domain
+ * of its DMA without PASID (ATTACH_DEV): either is recorded in
+ * mfile->attachs, so that the domain and the device stay busy until it goes.
+ */
+static int mock_attach(struct mock_file *mfile, struct iommu_sva_test_cmd *cmd,
+		       bool rid)
 {
 	struct mock_dev *mdev = mock_dev_find(mfile, cmd->dev_id);
 	struct mock_domain *md;
@@ -907,13 +913,17 @@ static int mock_attach_pasid(struct mock_file *mfile,
 	rc = xa_alloc(&mfile->attachs, &id, NULL, xa_limit_31b, GFP_KERNEL);
 	if (rc)
 		goto err_free;
-	rc = iommu_attach_device_pasid(&md->domain, &mdev->dev,
-				       cmd->domain.pasid);
+	if (rid)
+		rc = iommu_attach_device(&md->domain, &mdev->dev);
+	else
+		rc = iommu_attach_device_pasid(&md->domain, &mdev->dev,
+					       cmd->domain.pasid);
 	if (rc)
 		goto err_release;
 	attach->mdev = mdev;
 	attach->md = md;
-	attach->pasid = cmd->domain.pasid;
+	attach->rid = rid;
+	attach->pasid = rid ? IOMMU_NO_PASID : cmd->domain.pasid;
 	xa_store(&mfile->attachs, id, attach, GFP_KERNEL);
 	return 0;
 
@@ -928,20 +938,23 @@ static void mock_attach_destroy(struct mock_file *mfile, unsigned long id,
 				struct mock_attach *attach)
 {
 	xa_erase(&mfile->attachs, id);
-	iommu_detach_device_pasid(&attach->md->domain, &attach->mdev->dev,
-				  attach->pasid);
+	if (attach->rid)
+		iommu_detach_device(&attach->md->domain, &attach->mdev->dev);
+	else
+		iommu_detach_device_pasid(&attach->md->domain,
+					  &attach->mdev->dev, attach->pasid);
 	kfree(attach);
 }
 
-static int mock_detach_pasid(struct mock_file *mfile,
-			     struct iommu_sva_test_cmd *cmd)
+static int mock_detach(struct mock_file *mfile, struct iommu_sva_test_cmd *cmd,
+		       bool rid)
 {
 	struct mock_attach *attach;
 	unsigned long index;
 
 	xa_for_each(&mfile->attachs, index, attach) {
-		if (attach->mdev->id != cmd->dev_id ||
-		    attach->pasid != cmd->domain.pasid)
+		if (attach->mdev->id != cmd->dev_id || attach->rid != rid ||
+		    (!rid && attach->pasid != cmd->domain.pasid))
 			continue;
 		/* Detaching another domain than the one attached is a bug */
 		if (attach->md != xa_load(&mfile->domains,
@@ -1497,6 +1510,8 @@ static size_t mock_cmd_arg_size(u32 op)
 	case IOMMU_SVA_TEST_OP_PAGING_FREE:
 	case IOMMU_SVA_TEST_OP_ATTACH_PASID:
 	case IOMMU_SVA_TEST_OP_DETACH_PASID:
+	case IOMMU_SVA_TEST_OP_ATTACH_DEV:
+	case IOMMU_SVA_TEST_OP_DETACH_DEV:
 		return sizeof(cmd->domain);
 	case IOMMU_SVA_TEST_OP_MAP:
 	case IOMMU_SVA_TEST_OP_UNMAP:
@@ -1574,9 +1589,17 @@ static int mock_cmd_locked(struct mock_file *mfile,
 	case IOMMU_SVA_TEST_OP_PAGING_FREE:
 		return mock_paging_free(mfile, cmd->domain.domain_id);
 	case IOMMU_SVA_TEST_OP_ATTACH_PASID:
-		return mock_attach_pasid(mfile, cmd);
+		return mock_attach(mfile, cmd, false);
 	case IOMMU_SVA_TEST_OP_DETACH_PASID:
-		return mock_detach_pasid(mfile, cmd);
+		return mock_detach(mfile, cmd, false);
+	case IOMMU_SVA_TEST_OP_ATTACH_DEV:
+		if (cmd->domain.pasid)
+			return -EINVAL;
+		return mock_attach(mfile, cmd, true);
+	case IOMMU_SVA_TEST_OP_DETACH_DEV:
+		if (cmd->domain.pasid)
+			return -EINVAL;
+		return mock_detach(mfile, cmd, true);
 	case IOMMU_SVA_TEST_OP_MAP:
 		return mock_map(mfile, cmd);
 	case IOMMU_SVA_TEST_OP_UNMAP:

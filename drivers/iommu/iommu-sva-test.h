@@ -40,6 +40,8 @@ enum {
 	IOMMU_SVA_TEST_OP_PAGE_REQ,
 	IOMMU_SVA_TEST_OP_STATS,
 	IOMMU_SVA_TEST_OP_FAIL_NEXT,
+	IOMMU_SVA_TEST_OP_ATTACH_DEV,
+	IOMMU_SVA_TEST_OP_DETACH_DEV,
 };
 
 /* Flags of IOMMU_SVA_TEST_OP_DMA */
@@ -96,7 +98,9 @@ enum {
  * @domain: PAGING_ALLOC (out) / PAGING_FREE (in) an unmanaged domain of the
  *          mock IOMMU of @dev_id (if not 0, else of instance 0),
  *          @domain_id; ATTACH_PASID (in) @domain_id at @pasid (the
- *          top-level field) of @dev_id
+ *          top-level field) of @dev_id; ATTACH_DEV (in) @domain_id as the
+ *          domain of @dev_id's DMA without PASID (iommu_attach_device()),
+ *          DETACH_DEV (in) back to the default domain (@pasid must be 0)
  * @map: MAP @length bytes of the caller's memory at @uptr into
  *       @domain_id at @iova, readable and, with @write, writable; UNMAP
  *       (in: @domain_id, @iova, @length) undoes it

@@ -254,6 +254,19 @@ static inline int _test_cmd_detach(int fd, __u32 dev_id, __u32 domain_id,
 			     domain_id, pasid);
 }
 
+/* @domain_id as the domain of @dev_id's DMA without PASID, and back */
+static inline int _test_cmd_attach_dev(int fd, __u32 dev_id, __u32 domain_id)
+{
+	return sva_cmd_pasid(fd, IOMMU_SVA_TEST_OP_ATTACH_DEV, dev_id,
+			     domain_id, 0);
+}
+
+static inline int _test_cmd_detach_dev(int fd, __u32 dev_id, __u32 domain_id)
+{
+	return sva_cmd_pasid(fd, IOMMU_SVA_TEST_OP_DETACH_DEV, dev_id,
+			     domain_id, 0);
+}
+
 static inline int _test_cmd_map(int fd, __u32 domain_id, uint64_t iova,
 				void *buf, size_t len, int write)
 {
@@ -392,6 +405,12 @@ static inline int same_live(const struct iommu_sva_test_cmd *a,
 					      pasid))
 #define test_cmd_detach(dev_id, domain_id, pasid) \
 	ASSERT_EQ(0, _test_cmd_detach(self->fd, dev_id, domain_id, pasid))
+#define test_cmd_attach_dev(dev_id, domain_id) \
+	ASSERT_EQ(0, _test_cmd_attach_dev(self->fd, dev_id, domain_id))
+#define test_err_attach_dev(_errno, dev_id, domain_id) \
+	ASSERT_EQ(-(_errno), _test_cmd_attach_dev(self->fd, dev_id, domain_id))
+#define test_cmd_detach_dev(dev_id, domain_id) \
+	ASSERT_EQ(0, _test_cmd_detach_dev(self->fd, dev_id, domain_id))
 #define test_cmd_page_req(dev_id, pasid, flags, addr, grpid, count) \
 	ASSERT_EQ(0, _test_cmd_page_req(self->fd, dev_id, pasid, flags, \
 					(uintptr_t)(addr), grpid, count))

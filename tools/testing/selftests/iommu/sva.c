@@ -1202,6 +1202,52 @@ TEST_F(sva, attach_pasid_errors)
 	ASSERT_EQ(0, _test_cmd_paging_free(self->fd, dom2));
 }
 
+/*
+ * A device's DMA without PASID keeps its default domain while domains are
+ * attached at its PASIDs, and PASIDs are attached only beside the default
+ * domain: neither can be pulled away from under the other, so no detach
+ * ever finds PASIDs it would have to kill. Refusals are EBUSY and change
+ * nothing.
+ */
+TEST_F(sva, rid_domain_and_pasids)
+{
+	char src[8] = "pattern", dst[8] = { };
+	__u32 dom, dom2, dev2, pasid;
+
+	ASSERT_EQ(0, _test_cmd_paging_alloc(self->fd, &dom));
+	ASSERT_EQ(0, _test_cmd_paging_alloc(self->fd, &dom2));
+	ASSERT_EQ(0, _test_cmd_pasid_alloc(self->fd, self->dev_id, &pasid));
+
+	/* The fixture's device is bound: its domain stays, the bond works */
+	test_err_attach_dev(EBUSY, self->dev_id, dom);
+	test_cmd_dma(self->dev_id, self->pasid, src, dst, sizeof(src), 0);
+	ASSERT_STREQ(src, dst);
+
+	/* A paging domain at a PASID holds the default domain too */
+	test_cmd_dev_create(20, &dev2);
+	test_cmd_attach(dev2, dom2, pasid);
+	test_err_attach_dev(EBUSY, dev2, dom);
+	test_err_attach(EBUSY, dev2, dom2, pasid);
+	test_cmd_detach(dev2, dom2, pasid);
+
+	/* With a domain of its own, no PASID: neither attach nor bind */
+	test_cmd_attach_dev(dev2, dom);
+	test_err_attach(EBUSY, dev2, dom2, pasid);
+	test_cmd_sva_enable(dev2);
+	test_err_bind(EBUSY, dev2);
+	ASSERT_EQ(-EBUSY, _test_cmd_paging_free(self->fd, dom));
+	test_cmd_detach_dev(dev2, dom);
+
+	/* Back in its default domain, it takes PASIDs again */
+	test_cmd_attach(dev2, dom2, pasid);
+	test_cmd_detach(dev2, dom2, pasid);
+	test_cmd_sva_disable(dev2);
+	test_cmd_dev_destroy(dev2);
+	ASSERT_EQ(0, _test_cmd_pasid_free(self->fd, pasid));
+	ASSERT_EQ(0, _test_cmd_paging_free(self->fd, dom));
+	ASSERT_EQ(0, _test_cmd_paging_free(self->fd, dom2));
+}
+
 /* PASIDs of a device that shares its group cannot be attached */
 TEST_F(sva, attach_pasid_shared_group)
 {

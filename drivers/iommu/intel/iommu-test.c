@@ -977,16 +977,18 @@ struct test_proc {
  * On an IOMMU with 16 domain IDs (two of them reserved), far more processes
  * than IDs are bound: every SVA domain has the one SVA domain ID of the
  * IOMMU, and an invalidation of one of them reaches its PASID only. The ID
- * goes back with the last SVA domain; paging domains keep their own IDs.
+ * goes back with the last SVA domain; paging domains keep their own IDs,
+ * and one that finds none free is refused without a trace.
  */
 static void intel_iommu_test_sva_shared_did(struct kunit *test)
 {
 	struct test_ctx *ctx = test->priv;
 	struct intel_iommu *iommu = &ctx->iommu;
 	struct test_dev *td = &ctx->d[1];
-	struct dmar_domain *paging;
+	struct dmar_domain *paging, *refused;
+	DECLARE_BITMAP(taken, 16);
 	struct test_exp exp[1];
-	struct test_proc *p;
+	struct test_proc *p, extra;
 	u16 did;
 	int i;
 
@@ -1020,6 +1022,29 @@ static void intel_iommu_test_sva_shared_did(struct kunit *test)
 	exp[0] = (struct test_exp){ .type = T_PIOTLB, .gran = 3, .did = did,
 				    .pasid = 107, .addr = p[7].addr, .am = 0 };
 	test_expect_descs(test, ctx, exp, 1);
+
+	/*
+	 * Every ID taken: a new paging domain is refused with -ENOSPC and
+	 * leaves nothing behind, while SVA domains still bind.
+	 */
+	bitmap_complement(taken, iommu->domain_ids, 16);
+	bitmap_or(iommu->domain_ids, iommu->domain_ids, taken, 16);
+	refused = test_paging_domain(test, true);
+	test_clear(ctx);
+	KUNIT_EXPECT_EQ(test, test_set(refused, td, 98), -ENOSPC);
+	KUNIT_EXPECT_NULL(test, xa_load(&td->info.pasids, 98));
+	KUNIT_EXPECT_EQ(test, test_entry(td, 98)->val[0] & 1, 0);
+	KUNIT_EXPECT_TRUE(test, list_empty(&refused->dev_pasids));
+	KUNIT_EXPECT_EQ(test, ctx->nr_descs, 0);
+	intel_iommu_domain_free(&refused->domain);
+	extra.mm = iommu_test_mm_create(test, &extra.addr, &extra.page, 1);
+	extra.domain = test_sva_domain(test, extra.mm);
+	KUNIT_EXPECT_EQ(test, test_set(extra.domain, td, 97), 0);
+	KUNIT_EXPECT_EQ(test, test_did(ctx, extra.domain), did);
+	test_remove(td, 97);
+	test_sva_domain_free(extra.domain);
+	iommu_test_mm_put(extra.mm, &extra.page, 1);
+	bitmap_andnot(iommu->domain_ids, iommu->domain_ids, taken, 16);
 
 	for (i = 0; i < TEST_NR_SVA; i++) {
 		test_remove(td, 100 + i);

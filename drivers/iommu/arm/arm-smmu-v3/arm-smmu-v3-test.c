@@ -276,6 +276,21 @@ static void test_expect_inv_page(struct kunit *test, struct test_ctx *ctx,
 	test_expect_cmds(test, ctx, exp, ARRAY_SIZE(exp));
 }
 
+/*
+ * The mm calls invalidate_range() with the page table lock held
+ * (ptep_clear_flush_notify() and the like): so does every case, and with
+ * CONFIG_DEBUG_ATOMIC_SLEEP a callback that may sleep is reported.
+ */
+static DEFINE_SPINLOCK(test_ptl);
+
+static void test_mn_invalidate(struct mmu_notifier *mn, struct mm_struct *mm,
+			       unsigned long start, unsigned long end)
+{
+	spin_lock(&test_ptl);
+	mn->ops->invalidate_range(mn, mm, start, end);
+	spin_unlock(&test_ptl);
+}
+
 static int arm_smmu_test_init(struct kunit *test)
 {
 	struct arm_smmu_device *smmu;
@@ -506,6 +521,18 @@ static void arm_smmu_test_sva_cd(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, cd0 & CTXDESC_CD_0_ASET);
 	KUNIT_EXPECT_FALSE(test, cd0 & CTXDESC_CD_0_S);
 	KUNIT_EXPECT_TRUE(test, cd0 & CTXDESC_CD_0_V);
+	/* ...and nothing else: TBI0, HA, HD, ENDI, EPD0, S and RES0 clear */
+	reg = FIELD_PREP(CTXDESC_CD_0_TCR_T0SZ, 64 - vabits_actual) |
+	      FIELD_PREP(CTXDESC_CD_0_TCR_TG0,
+			 (tcr & TCR_TG0_MASK) >> TCR_TG0_SHIFT) |
+	      FIELD_PREP(CTXDESC_CD_0_TCR_IRGN0, ARM_LPAE_TCR_RGN_WBWA) |
+	      FIELD_PREP(CTXDESC_CD_0_TCR_ORGN0, ARM_LPAE_TCR_RGN_WBWA) |
+	      FIELD_PREP(CTXDESC_CD_0_TCR_SH0, ARM_LPAE_TCR_SH_IS) |
+	      FIELD_PREP(CTXDESC_CD_0_TCR_IPS, parange) |
+	      FIELD_PREP(CTXDESC_CD_0_ASID, asid) |
+	      CTXDESC_CD_0_TCR_EPD1 | CTXDESC_CD_0_AA64 |
+	      CTXDESC_CD_0_R | CTXDESC_CD_0_A | CTXDESC_CD_0_V;
+	KUNIT_EXPECT_EQ(test, cd0, reg);
 	KUNIT_EXPECT_EQ(test, test_cd_word(m->parent, 1, 1),
 			virt_to_phys(mm->pgd) & CTXDESC_CD_1_TTB0_MASK);
 	KUNIT_EXPECT_EQ(test, test_cd_word(m->parent, 1, 2), 0);
@@ -536,7 +563,7 @@ static void arm_smmu_test_paging_cd(struct kunit *test)
 	struct io_pgtable_cfg *cfg;
 	struct arm_smmu_domain *pd;
 	struct iommu_domain *domain;
-	u64 cd0;
+	u64 cd0, exp0;
 
 	domain = test_domain_alloc(test, IOMMU_DOMAIN_UNMANAGED);
 	pd = to_smmu_domain(domain);
@@ -569,6 +596,19 @@ static void arm_smmu_test_paging_cd(struct kunit *test)
 	/* A private ASID: no broadcast TLB maintenance */
 	KUNIT_EXPECT_TRUE(test, cd0 & CTXDESC_CD_0_ASET);
 	KUNIT_EXPECT_TRUE(test, cd0 & CTXDESC_CD_0_V);
+	/* ...and nothing else */
+	exp0 = FIELD_PREP(CTXDESC_CD_0_TCR_T0SZ, 64 - cfg->ias) |
+	       FIELD_PREP(CTXDESC_CD_0_TCR_TG0, ARM_LPAE_TCR_TG0_4K) |
+	       FIELD_PREP(CTXDESC_CD_0_TCR_IRGN0, ARM_LPAE_TCR_RGN_WBWA) |
+	       FIELD_PREP(CTXDESC_CD_0_TCR_ORGN0, ARM_LPAE_TCR_RGN_WBWA) |
+	       FIELD_PREP(CTXDESC_CD_0_TCR_SH0, ARM_LPAE_TCR_SH_IS) |
+	       FIELD_PREP(CTXDESC_CD_0_TCR_IPS, ARM_LPAE_TCR_PS_48_BIT) |
+	       FIELD_PREP(CTXDESC_CD_0_ASID, pd->s1_cfg.cd.asid) |
+	       CTXDESC_CD_0_TCR_EPD1 | CTXDESC_CD_0_AA64 |
+	       CTXDESC_CD_0_R | CTXDESC_CD_0_A | CTXDESC_CD_0_ASET |
+	       CTXDESC_CD_0_V;
+	KUNIT_EXPECT_EQ(test, cd0, exp0);
+	KUNIT_EXPECT_EQ(test, test_cd_word(m->parent, 2, 2), 0);
 	KUNIT_EXPECT_EQ(test, test_cd_word(m->parent, 2, 1),
 			cfg->arm_lpae_s1_cfg.ttbr & CTXDESC_CD_1_TTB0_MASK);
 	KUNIT_EXPECT_EQ(test, test_cd_word(m->parent, 2, 3),
@@ -683,7 +723,7 @@ static void arm_smmu_test_sva_invalidate(struct kunit *test)
 
 	/* Three pages in a 16 KiB aligned block: ATC span of 4 pages */
 	start = 0x40000000UL;
-	mn->ops->invalidate_range(mn, mm, start, start + 3 * PAGE_SIZE);
+	test_mn_invalidate(mn, mm, start, start + 3 * PAGE_SIZE);
 	for (i = 0; i < 3; i++)
 		exp[i] = (struct test_exp){ .op = CMDQ_OP_TLBI_NH_VA,
 					    .asid = asid,
@@ -696,7 +736,7 @@ static void arm_smmu_test_sva_invalidate(struct kunit *test)
 
 	/* One page short of the threshold: still one TLBI per page */
 	n = CMDQ_MAX_TLBI_OPS - 1;
-	mn->ops->invalidate_range(mn, mm, start, start + n * PAGE_SIZE);
+	test_mn_invalidate(mn, mm, start, start + n * PAGE_SIZE);
 	for (i = 0; i < n; i++)
 		exp[i] = (struct test_exp){ .op = CMDQ_OP_TLBI_NH_VA,
 					    .asid = asid,
@@ -714,17 +754,17 @@ static void arm_smmu_test_sva_invalidate(struct kunit *test)
 	exp[2] = (struct test_exp){ CMDQ_OP_ATC_INV, ma->stream.id, 3,
 				    .size = ATC_INV_SIZE_ALL };
 	exp[3] = (struct test_exp){ .op = CMDQ_OP_CMD_SYNC };
-	mn->ops->invalidate_range(mn, mm, start,
-				  start + CMDQ_MAX_TLBI_OPS * PAGE_SIZE);
+	test_mn_invalidate(mn, mm, start,
+			   start + CMDQ_MAX_TLBI_OPS * PAGE_SIZE);
 	test_expect_cmds(test, ctx, exp, 4);
 
 	/* The whole address space */
-	mn->ops->invalidate_range(mn, mm, 0, TASK_SIZE);
+	test_mn_invalidate(mn, mm, 0, TASK_SIZE);
 	test_expect_cmds(test, ctx, exp, 4);
 
 	/* With range invalidation, a large range stays by address */
 	ctx->smmu.features |= ARM_SMMU_FEAT_RANGE_INV;
-	mn->ops->invalidate_range(mn, mm, start, start + SZ_64M);
+	test_mn_invalidate(mn, mm, start, start + SZ_64M);
 	KUNIT_EXPECT_GE(test, ctx->nr_cmds, 4);
 	KUNIT_EXPECT_LE(test, ctx->nr_cmds, 8);
 	for (i = 0; i + 3 < ctx->nr_cmds; i++) {
@@ -757,7 +797,7 @@ static void arm_smmu_test_sva_invalidate(struct kunit *test)
 	test_remove(mb, 3);
 	test_expect_cd_removed(test, ctx, mb, 3, asid);
 	/* Only the ATS master is left: its invalidations stay */
-	mn->ops->invalidate_range(mn, mm, start, start + PAGE_SIZE);
+	test_mn_invalidate(mn, mm, start, start + PAGE_SIZE);
 	test_expect_inv_page(test, ctx, asid, start, ma->stream.id, 3);
 	test_remove(ma, 3);
 	test_expect_cd_removed(test, ctx, ma, 3, asid);
@@ -852,7 +892,7 @@ static void arm_smmu_test_sva_two_pasids(struct kunit *test)
 
 	/* An invalidation of one mm only reaches its own SSID */
 	mn = &sva[1]->mmu_notifier;
-	mn->ops->invalidate_range(mn, mm[1], addr[1], addr[1] + PAGE_SIZE);
+	test_mn_invalidate(mn, mm[1], addr[1], addr[1] + PAGE_SIZE);
 	test_expect_inv_page(test, ctx, sva[1]->sva_asid, addr[1],
 			     m->stream.id, 6);
 
@@ -1375,6 +1415,10 @@ static void arm_smmu_test_sva_invalidate_ulong_max(struct kunit *test)
 	asid = sva->sva_asid;
 
 	ctx->smmu.features |= ARM_SMMU_FEAT_RANGE_INV;
+	/*
+	 * Not under the lock: a stream that never ends aborts the case from
+	 * inside the driver, which must not leave test_ptl held.
+	 */
 	mn->ops->invalidate_range(mn, mm, 0, ULONG_MAX);
 	ctx->smmu.features &= ~ARM_SMMU_FEAT_RANGE_INV;
 	{
@@ -1972,6 +2016,120 @@ static void arm_smmu_test_pci_master(struct kunit *test)
 	put_device(dev);
 }
 
+static u64 test_ste_word(struct test_ctx *ctx, struct test_master *m, int i)
+{
+	__le64 *ste = ctx->smmu.strtab_cfg.strtab;
+
+	return le64_to_cpu(ste[m->stream.id * STRTAB_STE_DWORDS + i]);
+}
+
+/*
+ * A master with stalls gets a stage-1 domain that stalls: its STE leaves
+ * S1STALLD clear and every CD of its table has S, its own at SSID 0 and an
+ * SVA one at a PASID; the same SVA domain at a master without stalls has S
+ * clear. A master without stalls cannot join the stalling domain, and stays
+ * where it was.
+ */
+static void arm_smmu_test_stall_domain(struct kunit *test)
+{
+	struct test_ctx *ctx = test->priv;
+	struct test_master *m = &ctx->m[0], *other = &ctx->m[1];
+	struct page *pages[TEST_NR_PAGES];
+	struct arm_smmu_domain *sd, *sva;
+	struct mm_struct *mm;
+	unsigned long addr;
+	u64 cd0;
+
+	ctx->smmu.features |= ARM_SMMU_FEAT_STALLS;
+	m->master.stall_enabled = true;
+	sd = to_smmu_domain(test_domain_alloc(test, IOMMU_DOMAIN_UNMANAGED));
+	KUNIT_ASSERT_EQ(test, arm_smmu_attach_dev(&sd->domain, m->dev), 0);
+	KUNIT_EXPECT_TRUE(test, sd->stall_enabled);
+	KUNIT_EXPECT_FALSE(test, test_ste_word(ctx, m, 1) &
+			   STRTAB_STE_1_S1STALLD);
+	KUNIT_EXPECT_TRUE(test, test_cd_word(sd, 0, 0) & CTXDESC_CD_0_S);
+
+	/* Rewritten for another reason, the STE of a master without stalls */
+	test_reset_cmds(ctx);
+	KUNIT_ASSERT_EQ(test, arm_smmu_attach_dev(&other->parent->domain,
+						  other->dev), 0);
+	KUNIT_EXPECT_TRUE(test, test_ste_word(ctx, other, 1) &
+			  STRTAB_STE_1_S1STALLD);
+	KUNIT_EXPECT_FALSE(test, test_cd_word(other->parent, 0, 0) &
+			   CTXDESC_CD_0_S);
+	KUNIT_EXPECT_EQ(test, arm_smmu_attach_dev(&sd->domain, other->dev),
+			-EINVAL);
+	KUNIT_EXPECT_PTR_EQ(test, other->master.domain, other->parent);
+	KUNIT_EXPECT_TRUE(test, list_is_singular(&sd->devices));
+
+	mm = iommu_test_mm_create(test, &addr, pages, TEST_NR_PAGES);
+	sva = test_sva_domain(test, mm);
+	test_reset_cmds(ctx);
+	KUNIT_ASSERT_EQ(test, test_set(sva, m, 1), 0);
+	cd0 = test_cd_word(sd, 1, 0);
+	KUNIT_EXPECT_TRUE(test, cd0 & CTXDESC_CD_0_V);
+	KUNIT_EXPECT_TRUE(test, cd0 & CTXDESC_CD_0_S);
+	KUNIT_ASSERT_EQ(test, test_set(sva, other, 1), 0);
+	cd0 = test_cd_word(other->parent, 1, 0);
+	KUNIT_EXPECT_TRUE(test, cd0 & CTXDESC_CD_0_V);
+	KUNIT_EXPECT_FALSE(test, cd0 & CTXDESC_CD_0_S);
+
+	test_remove(other, 1);
+	test_remove(m, 1);
+	test_sva_domain_free(sva);
+	iommu_test_mm_put(mm, pages, TEST_NR_PAGES);
+
+	m->master.stall_enabled = false;
+	ctx->smmu.features &= ~ARM_SMMU_FEAT_STALLS;
+	KUNIT_EXPECT_EQ(test, arm_smmu_attach_dev(&m->parent->domain, m->dev),
+			0);
+	arm_smmu_domain_free(&sd->domain);
+}
+
+/*
+ * An SMMU whose walks do not snoop the CPU caches cannot walk the CPU's
+ * page tables: SVA is not supported. Its paging domains say so in their
+ * CDs: non-cacheable walks, outer shareable.
+ */
+static void arm_smmu_test_non_coherent(struct kunit *test)
+{
+	struct test_ctx *ctx = test->priv;
+	struct arm_smmu_device *smmu = &ctx->smmu;
+	struct test_master *m = &ctx->m[0];
+	unsigned long features = smmu->features;
+	struct io_pgtable_cfg *cfg;
+	struct arm_smmu_domain *pd;
+	u64 cd0;
+
+	/* Whatever the CPU's PA size and VA bits, only coherency is missing */
+	smmu->oas = 52;
+	smmu->features |= ARM_SMMU_FEAT_VAX;
+	KUNIT_EXPECT_TRUE(test, arm_smmu_sva_supported(smmu));
+	smmu->features &= ~ARM_SMMU_FEAT_COHERENCY;
+	KUNIT_EXPECT_FALSE(test, arm_smmu_sva_supported(smmu));
+
+	/* Non-coherent tables are written through the DMA API */
+	smmu->dev->dma_mask = &smmu->dev->coherent_dma_mask;
+	pd = to_smmu_domain(test_domain_alloc(test, IOMMU_DOMAIN_UNMANAGED));
+	KUNIT_ASSERT_EQ(test, test_set(pd, m, 2), 0);
+	cfg = &io_pgtable_ops_to_pgtable(pd->pgtbl_ops)->cfg;
+	KUNIT_EXPECT_FALSE(test, cfg->coherent_walk);
+	cd0 = test_cd_word(m->parent, 2, 0);
+	KUNIT_EXPECT_TRUE(test, cd0 & CTXDESC_CD_0_V);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(CTXDESC_CD_0_TCR_IRGN0, cd0),
+			ARM_LPAE_TCR_RGN_NC);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(CTXDESC_CD_0_TCR_ORGN0, cd0),
+			ARM_LPAE_TCR_RGN_NC);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(CTXDESC_CD_0_TCR_SH0, cd0),
+			ARM_LPAE_TCR_SH_OS);
+	test_remove(m, 2);
+	arm_smmu_domain_free(&pd->domain);
+
+	smmu->dev->dma_mask = NULL;
+	smmu->features = features;
+	smmu->oas = 48;
+}
+
 static struct kunit_case arm_smmu_v3_test_cases[] = {
 	KUNIT_CASE(arm_smmu_test_sva_cd),
 	KUNIT_CASE(arm_smmu_test_sva_cd_2lvl),
@@ -1991,6 +2149,8 @@ static struct kunit_case arm_smmu_v3_test_cases[] = {
 	KUNIT_CASE(arm_smmu_test_release_with_pasids),
 	KUNIT_CASE(arm_smmu_test_priq_overflow_discards_partial),
 	KUNIT_CASE(arm_smmu_test_remove_dev_pasid_drains_priq),
+	KUNIT_CASE(arm_smmu_test_stall_domain),
+	KUNIT_CASE(arm_smmu_test_non_coherent),
 	KUNIT_CASE(arm_smmu_test_pci_master),
 	{}
 };

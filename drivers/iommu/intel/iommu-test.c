@@ -6,6 +6,7 @@
  * (intel_iommu::test_qi_submit) along with a copy of the PASID entry a
  * PASID-cache invalidation names, as the IOMMU would read it at that moment;
  * its register file is a page of memory with an empty page request queue.
+ * A second such IOMMU has one device behind it, for domains that span both.
  * Devices are PCI functions on a fake root bus whose configuration space
  * answers the vendor ID and the PASID capability; their PASID tables are the
  * driver's own. Process address spaces are real mms made with mm_alloc(),
@@ -26,7 +27,8 @@
 #include "../iommu-sva-kunit.h"
 
 #define TEST_NR_DESCS		256
-#define TEST_NR_DEVS		3
+#define TEST_NR_DEVS		4
+#define TEST_OTHER_DEV		3	/* behind the second IOMMU */
 #define TEST_NR_PAGES		8
 #define TEST_MAMV		9	/* 2MiB: larger ranges flush the PASID */
 #define TEST_PASID_BITS		20
@@ -42,6 +44,7 @@
 #define T_PGRP			0x9
 
 struct test_desc {
+	struct intel_iommu	*unit;	/* the IOMMU whose queue took it */
 	u64			qw[4];
 	unsigned long		options;
 	bool			entry_valid;
@@ -56,10 +59,12 @@ struct test_dev {
 
 struct test_ctx {
 	struct intel_iommu	iommu;
+	struct intel_iommu	iommu2;
 	struct pci_bus		bus;
 	struct pci_sysdata	sysdata;
 	struct test_dev		d[TEST_NR_DEVS];
 	void			*regs;
+	void			*regs2;
 	spinlock_t		rec_lock;	/* descriptors come from any context */
 	struct test_dev		*watch;		/* whose entry a T_PC copies */
 	unsigned int		nr_descs;
@@ -75,6 +80,7 @@ struct test_exp {
 	u32			pasid;
 	u64			addr;
 	u8			am;	/* T_DEVTLB: log2 pages, from the S bit */
+	bool			other;	/* for the second IOMMU */
 };
 
 static struct pasid_entry *test_entry(struct test_dev *td, u32 pasid)
@@ -86,10 +92,10 @@ static struct pasid_entry *test_entry(struct test_dev *td, u32 pasid)
 	return entries ? &entries[pasid & PASID_PTE_MASK] : NULL;
 }
 
-static int test_qi_submit(struct intel_iommu *iommu, struct qi_desc *desc,
-			  unsigned int count, unsigned long options)
+static void test_record(struct test_ctx *ctx, struct intel_iommu *iommu,
+			struct qi_desc *desc, unsigned int count,
+			unsigned long options)
 {
-	struct test_ctx *ctx = container_of(iommu, struct test_ctx, iommu);
 	unsigned long flags;
 	unsigned int i;
 
@@ -103,6 +109,7 @@ static int test_qi_submit(struct intel_iommu *iommu, struct qi_desc *desc,
 			continue;
 		}
 		t = &ctx->descs[ctx->nr_descs++];
+		t->unit = iommu;
 		t->qw[0] = desc[i].qw0;
 		t->qw[1] = desc[i].qw1;
 		t->qw[2] = desc[i].qw2;
@@ -118,6 +125,21 @@ static int test_qi_submit(struct intel_iommu *iommu, struct qi_desc *desc,
 		}
 	}
 	spin_unlock_irqrestore(&ctx->rec_lock, flags);
+}
+
+static int test_qi_submit(struct intel_iommu *iommu, struct qi_desc *desc,
+			  unsigned int count, unsigned long options)
+{
+	test_record(container_of(iommu, struct test_ctx, iommu), iommu, desc,
+		    count, options);
+	return 0;
+}
+
+static int test_qi_submit2(struct intel_iommu *iommu, struct qi_desc *desc,
+			   unsigned int count, unsigned long options)
+{
+	test_record(container_of(iommu, struct test_ctx, iommu2), iommu, desc,
+		    count, options);
 	return 0;
 }
 
@@ -139,6 +161,9 @@ static void test_expect_descs(struct kunit *test, struct test_ctx *ctx,
 		const struct test_exp *e = &exp[i];
 
 		KUNIT_EXPECT_EQ_MSG(test, qw[0] & 0xf, e->type, "desc %u", i);
+		KUNIT_EXPECT_PTR_EQ_MSG(test, ctx->descs[i].unit,
+					e->other ? &ctx->iommu2 : &ctx->iommu,
+					"desc %u", i);
 		switch (e->type) {
 		case T_PC:
 			/* PASID-selective, within the domain */
@@ -227,10 +252,12 @@ static struct pci_ops test_pci_ops = {
 
 /*
  * Device 0 has ATS and PRI, device 1 has neither, device 2 has the PASID
- * capability disabled.
+ * capability disabled; device 3 is like device 0, behind the second IOMMU.
  */
 static void test_dev_init(struct kunit *test, struct test_ctx *ctx, int i)
 {
+	struct intel_iommu *iommu = i == TEST_OTHER_DEV ? &ctx->iommu2 :
+							  &ctx->iommu;
 	struct test_dev *td = &ctx->d[i];
 	struct device_domain_info *info = &td->info;
 	struct pci_dev *pdev = &td->pdev;
@@ -244,7 +271,7 @@ static void test_dev_init(struct kunit *test, struct test_ctx *ctx, int i)
 	pdev->dev.bus = &pci_bus_type;
 	pdev->dev.iommu = &td->iommu;
 	mutex_init(&td->iommu.lock);
-	td->iommu.iommu_dev = &ctx->iommu.iommu;
+	td->iommu.iommu_dev = &iommu->iommu;
 	td->iommu.priv = info;
 	td->iommu.max_pasids = 1U << TEST_PASID_BITS;
 
@@ -252,10 +279,10 @@ static void test_dev_init(struct kunit *test, struct test_ctx *ctx, int i)
 	info->devfn = pdev->devfn;
 	info->segment = 0;
 	info->dev = &pdev->dev;
-	info->iommu = &ctx->iommu;
+	info->iommu = iommu;
 	info->pasid_supported = 1;
 	info->pasid_enabled = i != 2;
-	if (i == 0) {
+	if (i == 0 || i == TEST_OTHER_DEV) {
 		info->ats_supported = 1;
 		info->ats_enabled = 1;
 		info->ats_qdep = TEST_QDEP;
@@ -268,27 +295,21 @@ static void test_dev_init(struct kunit *test, struct test_ctx *ctx, int i)
 			1U << TEST_PASID_BITS);
 }
 
-static int intel_iommu_test_init(struct kunit *test)
+/*
+ * A fake IOMMU at @seq_id, beyond the real units: its domains' iommu_array
+ * slot is its own. The machine's settings stay as they are: the fake IOMMU
+ * is in scalable mode by itself (sm_supported()), and its devices' PASID
+ * tables are sized by their PASID capability and its PSS.
+ */
+static int test_iommu_init(struct kunit *test, struct intel_iommu *iommu,
+			   const char *name, int seq_id, void **regs,
+			   int (*submit)(struct intel_iommu *iommu,
+					 struct qi_desc *desc,
+					 unsigned int count,
+					 unsigned long options))
 {
-	struct intel_iommu *iommu;
-	struct test_ctx *ctx;
-	int i;
-
-	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
-	if (!ctx)
-		return -ENOMEM;
-	test->priv = ctx;
-	spin_lock_init(&ctx->rec_lock);
-	/*
-	 * The machine's settings stay as they are: the fake IOMMU is in
-	 * scalable mode by itself (sm_supported()), and its devices' PASID
-	 * tables are sized by their PASID capability and its PSS.
-	 */
-
-	iommu = &ctx->iommu;
-	snprintf(iommu->name, sizeof(iommu->name), "dmar-test");
-	/* Beyond the real units: its domains' iommu_array slot is its own */
-	iommu->seq_id = DMAR_UNITS_SUPPORTED - 1;
+	strscpy(iommu->name, name, sizeof(iommu->name));
+	iommu->seq_id = seq_id;
 	iommu->node = NUMA_NO_NODE;
 	/* 256 domain IDs, 4-level second level, PSI with MAMV, no RWBF */
 	iommu->cap = 2 | (4ULL << 8) | (47ULL << 16) | BIT_ULL(39) |
@@ -308,19 +329,37 @@ static int intel_iommu_test_init(struct kunit *test)
 	raw_spin_lock_init(&iommu->register_lock);
 	iommu->flush.flush_context = qi_flush_context;
 	iommu->flush.flush_iotlb = qi_flush_iotlb;
-	iommu->test_qi_submit = test_qi_submit;
+	iommu->test_qi_submit = submit;
 	iommu->iommu.ops = &intel_iommu_ops;
 	iommu->iommu.max_pasids = 1U << TEST_PASID_BITS;
-	if (iommu_init_domains(iommu))
-		return -ENOMEM;
 
 	/* Registers in memory: the page request queue is empty */
-	ctx->regs = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+	*regs = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
 	iommu->prq = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
-	if (!ctx->regs || !iommu->prq)
+	if (!*regs || !iommu->prq)
 		return -ENOMEM;
-	iommu->reg = (void __iomem __force *)ctx->regs;
+	iommu->reg = (void __iomem __force *)*regs;
 	init_completion(&iommu->prq_complete);
+	return iommu_init_domains(iommu);
+}
+
+static int intel_iommu_test_init(struct kunit *test)
+{
+	struct test_ctx *ctx;
+	int i;
+
+	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	if (!ctx)
+		return -ENOMEM;
+	test->priv = ctx;
+	spin_lock_init(&ctx->rec_lock);
+	if (test_iommu_init(test, &ctx->iommu, "dmar-test",
+			    DMAR_UNITS_SUPPORTED - 1, &ctx->regs,
+			    test_qi_submit) ||
+	    test_iommu_init(test, &ctx->iommu2, "dmar-test2",
+			    DMAR_UNITS_SUPPORTED - 2, &ctx->regs2,
+			    test_qi_submit2))
+		return -ENOMEM;
 
 	ctx->bus.ops = &test_pci_ops;
 	ctx->bus.sysdata = &ctx->sysdata;
@@ -335,9 +374,12 @@ static void intel_iommu_test_exit(struct kunit *test)
 	struct test_ctx *ctx = test->priv;
 	int i;
 
-	/* Skipped before the fake IOMMU was made */
-	if (!ctx || !ctx->iommu.domain_ids)
+	/* Skipped before the fake IOMMUs were made */
+	if (!ctx || !ctx->iommu.domain_ids || !ctx->iommu2.domain_ids) {
+		if (ctx)
+			bitmap_free(ctx->iommu.domain_ids);
 		return;
+	}
 
 	for (i = 0; i < TEST_NR_DEVS; i++) {
 		KUNIT_EXPECT_TRUE(test, xa_empty(&ctx->d[i].info.pasids));
@@ -346,7 +388,10 @@ static void intel_iommu_test_exit(struct kunit *test)
 	/* The domain IDs 0 and FLPT_DEFAULT_DID only: none leaked */
 	KUNIT_EXPECT_EQ(test, bitmap_weight(ctx->iommu.domain_ids,
 					    cap_ndoms(ctx->iommu.cap)), 2);
+	KUNIT_EXPECT_EQ(test, bitmap_weight(ctx->iommu2.domain_ids,
+					    cap_ndoms(ctx->iommu2.cap)), 2);
 	bitmap_free(ctx->iommu.domain_ids);
+	bitmap_free(ctx->iommu2.domain_ids);
 	/* SVA domains go in free_notifier() */
 	mmu_notifier_synchronize();
 }
@@ -450,6 +495,13 @@ static void test_expect_sva_entry(struct kunit *test, struct test_ctx *ctx,
 	KUNIT_EXPECT_EQ(test, (pte->val[2] >> 5) & 1, 1);		/* NXE */
 	KUNIT_EXPECT_EQ(test, pte->val[2] & VTD_PAGE_MASK,
 			(u64)__pa(mm->pgd));				/* FLPTPTR */
+	/* ...and nothing else: the bits the entry must leave clear are */
+	KUNIT_EXPECT_EQ(test, pte->val[0],
+			1 | ((u64)ctx->iommu.agaw << 2) | (1ULL << 6));
+	KUNIT_EXPECT_EQ(test, pte->val[1], (u64)did | BIT_ULL(23));
+	KUNIT_EXPECT_EQ(test, pte->val[2],
+			(u64)__pa(mm->pgd) | BIT_ULL(5) |
+			(pgtable_l5_enabled() ? 1ULL << 2 : 0));
 	for (i = 3; i < 8; i++)
 		KUNIT_EXPECT_EQ_MSG(test, pte->val[i], 0, "qword %d", i);
 }
@@ -584,11 +636,20 @@ static void intel_iommu_test_sva_caching_mode(struct kunit *test)
 	iommu_test_mm_put(mm, pages, TEST_NR_PAGES);
 }
 
+/*
+ * The mm calls invalidate_range() with the page table lock held
+ * (ptep_clear_flush_notify() and the like): so does every case, and with
+ * CONFIG_DEBUG_ATOMIC_SLEEP a callback that may sleep is reported.
+ */
+static DEFINE_SPINLOCK(test_ptl);
+
 static void test_invalidate(struct dmar_domain *domain, unsigned long start,
 			    unsigned long end)
 {
+	spin_lock(&test_ptl);
 	domain->notifier.ops->invalidate_range(&domain->notifier,
 					       domain->domain.mm, start, end);
+	spin_unlock(&test_ptl);
 }
 
 /*
@@ -846,6 +907,7 @@ static void intel_iommu_test_paging_first_level(struct kunit *test)
 	struct pasid_entry *pte;
 	const u32 pasid = 42;
 	u16 did;
+	int i;
 
 	paging = test_paging_domain(test, true);
 	KUNIT_ASSERT_EQ(test, test_set(paging, td, pasid), 0);
@@ -858,6 +920,15 @@ static void intel_iommu_test_paging_first_level(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pte->val[2] & VTD_PAGE_MASK,
 			(u64)virt_to_phys(paging->pgd));
 	KUNIT_EXPECT_EQ(test, (pte->val[2] >> 2) & 3, 0);	/* 4-level */
+	/* ...and nothing else: supervisor requests, WPE, NXE */
+	KUNIT_EXPECT_EQ(test, pte->val[0],
+			1 | ((u64)ctx->iommu.agaw << 2) | (1ULL << 6));
+	KUNIT_EXPECT_EQ(test, pte->val[1], (u64)did | BIT_ULL(23));
+	KUNIT_EXPECT_EQ(test, pte->val[2],
+			(u64)virt_to_phys(paging->pgd) | 1 | BIT_ULL(4) |
+			BIT_ULL(5));
+	for (i = 3; i < 8; i++)
+		KUNIT_EXPECT_EQ_MSG(test, pte->val[i], 0, "qword %d", i);
 
 	test_clear(ctx);
 	iommu_flush_iotlb_psi(&ctx->iommu, paging, 0x20, 2, 0, 0);
@@ -1366,6 +1437,133 @@ static void intel_iommu_test_page_requests(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ctx->nr_descs, 0);
 }
 
+static u16 test_did2(struct test_ctx *ctx, struct dmar_domain *domain)
+{
+	return domain_id_iommu(domain, &ctx->iommu2);
+}
+
+/*
+ * One SVA domain at one PASID of two devices behind two IOMMUs (the core
+ * gives each IOMMU its own SVA domain, the driver does not rely on it):
+ * each IOMMU gets the domain ID of SVA domains on it, its PASID-based IOTLB
+ * invalidation on its own queue, and each device its device-TLB one. Every
+ * notifier call reaches both; the removal of one device leaves the other.
+ */
+static void intel_iommu_test_sva_two_iommus(struct kunit *test)
+{
+	struct test_ctx *ctx = test->priv;
+	struct test_dev *ta = &ctx->d[0], *tb = &ctx->d[TEST_OTHER_DEV];
+	struct page *pages[TEST_NR_PAGES];
+	struct dmar_domain *domain;
+	struct test_exp exp[8];
+	struct mm_struct *mm;
+	const u32 pasid = 5;
+	unsigned long addr;
+	u16 dida, didb;
+	unsigned int n;
+
+	mm = iommu_test_mm_create(test, &addr, pages, TEST_NR_PAGES);
+	domain = test_sva_domain(test, mm);
+	KUNIT_ASSERT_EQ(test, test_set(domain, ta, pasid), 0);
+	KUNIT_ASSERT_EQ(test, test_set(domain, tb, pasid), 0);
+	dida = test_did(ctx, domain);
+	didb = test_did2(ctx, domain);
+	KUNIT_EXPECT_EQ(test, dida, ctx->iommu.sva_did);
+	KUNIT_EXPECT_EQ(test, didb, ctx->iommu2.sva_did);
+	KUNIT_EXPECT_TRUE(test, test_bit(didb, ctx->iommu2.domain_ids));
+	test_expect_sva_entry(test, ctx, test_entry(ta, pasid), mm, dida);
+	test_expect_sva_entry(test, ctx, test_entry(tb, pasid), mm, didb);
+
+	test_clear(ctx);
+	test_invalidate(domain, addr, addr + PAGE_SIZE);
+	n = 0;
+	exp[n++] = (struct test_exp){ .type = T_PIOTLB, .gran = 3, .did = didb,
+				      .pasid = pasid, .addr = addr,
+				      .other = true };
+	exp[n++] = (struct test_exp){ .type = T_PIOTLB, .gran = 3, .did = dida,
+				      .pasid = pasid, .addr = addr };
+	exp[n++] = (struct test_exp){ .type = T_DEVTLB, .did = test_sid(tb),
+				      .pasid = pasid, .addr = addr,
+				      .other = true };
+	exp[n++] = (struct test_exp){ .type = T_DEVTLB, .did = test_sid(ta),
+				      .pasid = pasid, .addr = addr };
+	test_expect_descs(test, ctx, exp, n);
+
+	/* The first device goes: the second IOMMU still gets everything */
+	test_remove(ta, pasid);
+	test_clear(ctx);
+	test_invalidate(domain, addr, addr + PAGE_SIZE);
+	exp[0] = (struct test_exp){ .type = T_PIOTLB, .gran = 3, .did = didb,
+				    .pasid = pasid, .addr = addr,
+				    .other = true };
+	exp[1] = (struct test_exp){ .type = T_DEVTLB, .did = test_sid(tb),
+				    .pasid = pasid, .addr = addr,
+				    .other = true };
+	test_expect_descs(test, ctx, exp, 2);
+	KUNIT_EXPECT_PTR_EQ(test, xa_load(&domain->iommu_array,
+					  ctx->iommu.seq_id), NULL);
+
+	test_remove(tb, pasid);
+	test_expect_free_entry(test, tb, pasid);
+	test_sva_domain_free(domain);
+	iommu_test_mm_put(mm, pages, TEST_NR_PAGES);
+}
+
+/*
+ * A first-level paging domain at PASIDs of devices behind two IOMMUs: a
+ * flush on one IOMMU names, with that IOMMU's domain ID, PASID 0 and the
+ * PASIDs of its own devices only; the other IOMMU's PASID would be the wrong
+ * domain ID on the wrong queue. Device TLBs are reached through their own
+ * IOMMU.
+ */
+static void intel_iommu_test_paging_two_iommus(struct kunit *test)
+{
+	struct test_ctx *ctx = test->priv;
+	struct test_dev *ta = &ctx->d[1], *tb = &ctx->d[TEST_OTHER_DEV];
+	struct dmar_domain *paging;
+	struct test_exp exp[4];
+	const u32 pa = 7, pb = 9;
+	u16 dida, didb;
+
+	paging = test_paging_domain(test, true);
+	KUNIT_ASSERT_EQ(test, test_set(paging, ta, pa), 0);
+	KUNIT_ASSERT_EQ(test, test_set(paging, tb, pb), 0);
+	dida = test_did(ctx, paging);
+	didb = test_did2(ctx, paging);
+	KUNIT_EXPECT_EQ(test, test_entry(tb, pb)->val[1] & 0xffff, didb);
+
+	test_clear(ctx);
+	iommu_flush_iotlb_psi(&ctx->iommu, paging, 0x20, 1, 0, 0);
+	exp[0] = (struct test_exp){ .type = T_PIOTLB, .gran = 3, .did = dida,
+				    .pasid = PASID_RID2PASID, .addr = 0x20000 };
+	exp[1] = (struct test_exp){ .type = T_PIOTLB, .gran = 3, .did = dida,
+				    .pasid = pa, .addr = 0x20000 };
+	exp[2] = (struct test_exp){ .type = T_DEVTLB, .did = test_sid(tb),
+				    .pasid = pb, .addr = 0x20000,
+				    .other = true };
+	test_expect_descs(test, ctx, exp, 3);
+
+	test_clear(ctx);
+	iommu_flush_iotlb_psi(&ctx->iommu2, paging, 0x20, 1, 0, 0);
+	exp[0] = (struct test_exp){ .type = T_PIOTLB, .gran = 3, .did = didb,
+				    .pasid = PASID_RID2PASID, .addr = 0x20000,
+				    .other = true };
+	exp[1] = (struct test_exp){ .type = T_PIOTLB, .gran = 3, .did = didb,
+				    .pasid = pb, .addr = 0x20000,
+				    .other = true };
+	exp[2] = (struct test_exp){ .type = T_DEVTLB, .did = test_sid(tb),
+				    .pasid = pb, .addr = 0x20000,
+				    .other = true };
+	test_expect_descs(test, ctx, exp, 3);
+
+	test_remove(tb, pb);
+	test_remove(ta, pa);
+	KUNIT_EXPECT_PTR_EQ(test, xa_load(&paging->iommu_array,
+					  ctx->iommu2.seq_id), NULL);
+	KUNIT_EXPECT_FALSE(test, test_bit(didb, ctx->iommu2.domain_ids));
+	intel_iommu_domain_free(&paging->domain);
+}
+
 static struct kunit_case intel_iommu_test_cases[] = {
 	KUNIT_CASE(intel_iommu_test_sva_entry),
 	KUNIT_CASE(intel_iommu_test_sva_caching_mode),
@@ -1380,6 +1578,8 @@ static struct kunit_case intel_iommu_test_cases[] = {
 	KUNIT_CASE(intel_iommu_test_refusals),
 	KUNIT_CASE(intel_iommu_test_sva_walk),
 	KUNIT_CASE(intel_iommu_test_page_requests),
+	KUNIT_CASE(intel_iommu_test_sva_two_iommus),
+	KUNIT_CASE(intel_iommu_test_paging_two_iommus),
 	{}
 };
 

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Process address spaces for the KUnit tests of the IOMMU drivers' SVA
- * code: real mms made with mm_alloc(), populated with vm_mmap() and pinned
- * with GUP, so that a test can check what the driver programs against what
- * the CPU's page tables map.
+ * Helpers for the KUnit tests of the IOMMU drivers' SVA code: process
+ * address spaces, real mms made with mm_alloc(), populated with vm_mmap()
+ * and pinned with GUP, so that a test can check what the driver programs
+ * against what the CPU's page tables map; and a PCI function with the ATS,
+ * PASID and PRI capabilities whose configuration space is memory.
  */
 #ifndef _IOMMU_SVA_KUNIT_H
 #define _IOMMU_SVA_KUNIT_H
@@ -13,6 +14,8 @@
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
+#include <linux/pci.h>
+#include <linux/pci-ats.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 
@@ -55,6 +58,121 @@ static inline void iommu_test_mm_put(struct mm_struct *mm, struct page **pages,
 	for (i = 0; i < nr; i++)
 		put_page(pages[i]);
 	mmput(mm);
+}
+
+/*
+ * A PCI function alone on a bus of its own, its configuration space in
+ * memory: ATS, PASID (32 PASIDs, execute and privileged) and PRI (stopped,
+ * responses need the PASID, IOMMU_TEST_PRI_MAX_REQS requests). Each write
+ * is recorded, so that a test can check in which order a driver enables
+ * and disables the capabilities.
+ */
+#define IOMMU_TEST_ATS_CAP	0x100
+#define IOMMU_TEST_PASID_CAP	0x110
+#define IOMMU_TEST_PRI_CAP	0x120
+#define IOMMU_TEST_PRI_MAX_REQS	64
+#define IOMMU_TEST_PCI_WRITES	16
+
+struct iommu_test_pci {
+	struct pci_bus		bus;
+	struct pci_dev		pdev;
+	struct dev_iommu	iommu;
+	u8			cfg[PCI_CFG_SPACE_EXP_SIZE];
+	/* The registers written, in order */
+	unsigned int		nr_writes;
+	int			writes[IOMMU_TEST_PCI_WRITES];
+};
+
+static inline int iommu_test_pci_read(struct pci_bus *bus, unsigned int devfn,
+				      int where, int size, u32 *val)
+{
+	struct iommu_test_pci *tp = container_of(bus, struct iommu_test_pci,
+						 bus);
+	__le32 v = 0;
+
+	memcpy(&v, &tp->cfg[where], size);
+	*val = le32_to_cpu(v);
+	return PCIBIOS_SUCCESSFUL;
+}
+
+static inline int iommu_test_pci_write(struct pci_bus *bus,
+				       unsigned int devfn, int where, int size,
+				       u32 val)
+{
+	struct iommu_test_pci *tp = container_of(bus, struct iommu_test_pci,
+						 bus);
+	__le32 v = cpu_to_le32(val);
+
+	memcpy(&tp->cfg[where], &v, size);
+	if (tp->nr_writes < IOMMU_TEST_PCI_WRITES)
+		tp->writes[tp->nr_writes] = where;
+	tp->nr_writes++;
+	return PCIBIOS_SUCCESSFUL;
+}
+
+static struct pci_ops iommu_test_pci_ops = {
+	.read = iommu_test_pci_read,
+	.write = iommu_test_pci_write,
+};
+
+static inline u16 iommu_test_pci_word(struct iommu_test_pci *tp, int where)
+{
+	return tp->cfg[where] | tp->cfg[where + 1] << 8;
+}
+
+/* The index of the first write to @where, or -1 */
+static inline int iommu_test_pci_write_index(struct iommu_test_pci *tp,
+					     int where)
+{
+	unsigned int i;
+
+	for (i = 0; i < min_t(unsigned int, tp->nr_writes,
+			      IOMMU_TEST_PCI_WRITES); i++)
+		if (tp->writes[i] == where)
+			return i;
+	return -1;
+}
+
+/* The function is test memory: nothing to free with its last reference */
+static inline void iommu_test_pci_release(struct device *dev)
+{
+}
+
+/*
+ * Make @tp the function @devfn, named @name, with no IOMMU driver state
+ * yet: tp->iommu is its dev_iommu, for the caller to fill. Fault handlers
+ * take references on the device, so it is initialised as a device; the
+ * caller drops its reference with put_device() when done.
+ */
+static inline void iommu_test_pci_init(struct kunit *test,
+				       struct iommu_test_pci *tp,
+				       const char *name, unsigned int devfn)
+{
+	struct pci_dev *pdev = &tp->pdev;
+
+	tp->cfg[IOMMU_TEST_PASID_CAP + PCI_PASID_CAP] = PCI_PASID_CAP_EXEC |
+							PCI_PASID_CAP_PRIV;
+	tp->cfg[IOMMU_TEST_PASID_CAP + PCI_PASID_CAP + 1] = 5;
+	tp->cfg[IOMMU_TEST_PRI_CAP + PCI_PRI_STATUS + 1] =
+		(PCI_PRI_STATUS_STOPPED | PCI_PRI_STATUS_PASID) >> 8;
+	tp->cfg[IOMMU_TEST_PRI_CAP + PCI_PRI_MAX_REQ] = IOMMU_TEST_PRI_MAX_REQS;
+
+	tp->bus.ops = &iommu_test_pci_ops;
+	pdev->bus = &tp->bus;
+	pdev->devfn = devfn;
+	pdev->cfg_size = PCI_CFG_SPACE_EXP_SIZE;
+	pdev->error_state = pci_channel_io_normal;
+	pdev->ats_cap = IOMMU_TEST_ATS_CAP;
+	pdev->pasid_cap = IOMMU_TEST_PASID_CAP;
+	pdev->pri_cap = IOMMU_TEST_PRI_CAP;
+	pdev->pasid_required = 1;
+	pdev->eetlp_prefix_path = 1;
+	device_initialize(&pdev->dev);
+	pdev->dev.release = iommu_test_pci_release;
+	KUNIT_ASSERT_EQ(test, dev_set_name(&pdev->dev, "%s", name), 0);
+	pdev->dev.bus = &pci_bus_type;
+	mutex_init(&tp->iommu.lock);
+	pdev->dev.iommu = &tp->iommu;
 }
 
 #endif /* _IOMMU_SVA_KUNIT_H */

@@ -1564,6 +1564,164 @@ static void intel_iommu_test_paging_two_iommus(struct kunit *test)
 	intel_iommu_domain_free(&paging->domain);
 }
 
+/*
+ * The enable paths, on a PCI function with ATS, PASID and PRI: what
+ * intel_iommu_probe_device() reads of it, then the first attach's
+ * iommu_enable_pci_caps() enables PASID before ATS (PCIe forbids changing
+ * PASID while ATS is on), resets PRI and enables it with the PRQ's depth
+ * capped by the function, and enables ATS with the IOMMU's page size; the
+ * device-TLB invalidations then carry the queue depth read from the ATS
+ * capability and, with DIT, the function's own source ID as PFSID.
+ * dev_enable_feat() takes IOPF with PRI alone, SVA with all three as far as
+ * this kernel goes; iommu_disable_dev_iotlb() turns ATS, PRI and PASID off
+ * in that order. A function without PRI is refused IOPF and SVA, and its
+ * configuration space is not touched.
+ */
+static void intel_iommu_test_pci_caps(struct kunit *test)
+{
+	struct test_ctx *ctx = test->priv;
+	struct device_domain_info *info;
+	int pasid_at, ats_at, pri_at;
+	struct iommu_test_pci *tp;
+	struct dmar_domain *paging;
+	struct pci_dev *pdev;
+	struct device *dev;
+	u16 pfsid;
+	u64 qw0;
+
+	tp = kunit_kzalloc(test, sizeof(*tp), GFP_KERNEL);
+	info = kunit_kzalloc(test, sizeof(*info), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, tp);
+	KUNIT_ASSERT_NOT_NULL(test, info);
+	iommu_test_pci_init(test, tp, "intel-iommu-kunit-pci", PCI_DEVFN(4, 1));
+	/* ATS: an invalidation queue of TEST_QDEP, page-aligned requests */
+	tp->cfg[IOMMU_TEST_ATS_CAP + PCI_ATS_CAP] = TEST_QDEP |
+						    PCI_ATS_CAP_PAGE_ALIGNED;
+	pdev = &tp->pdev;
+	dev = &pdev->dev;
+	info->dev = dev;
+	info->iommu = &ctx->iommu;
+	info->devfn = pdev->devfn;
+	xa_init(&info->pasids);
+	tp->iommu.iommu_dev = &ctx->iommu.iommu;
+	tp->iommu.priv = info;
+
+	/* As intel_iommu_probe_device() reads the function */
+	KUNIT_EXPECT_TRUE(test, pci_ats_supported(pdev));
+	KUNIT_EXPECT_EQ(test, pci_pasid_features(pdev),
+			PCI_PASID_CAP_EXEC | PCI_PASID_CAP_PRIV);
+	KUNIT_EXPECT_TRUE(test, pci_pri_supported(pdev));
+	info->ats_supported = 1;
+	info->pasid_supported = pci_pasid_features(pdev) | 1;
+	info->pri_supported = 1;
+
+	/* The first attach of the DMA domain */
+	paging = test_paging_domain(test, false);
+	info->domain = paging;
+	iommu_enable_pci_caps(info);
+	KUNIT_EXPECT_TRUE(test, info->pasid_enabled);
+	KUNIT_EXPECT_TRUE(test, info->pri_enabled);
+	KUNIT_EXPECT_TRUE(test, info->ats_enabled);
+	KUNIT_EXPECT_EQ(test, iommu_test_pci_word(tp, IOMMU_TEST_PASID_CAP +
+						  PCI_PASID_CTRL),
+			PCI_PASID_CTRL_ENABLE | PCI_PASID_CTRL_EXEC |
+			PCI_PASID_CTRL_PRIV);
+	KUNIT_EXPECT_EQ(test, iommu_test_pci_word(tp, IOMMU_TEST_PRI_CAP +
+						  PCI_PRI_CTRL),
+			PCI_PRI_CTRL_ENABLE);
+	KUNIT_EXPECT_EQ(test, tp->cfg[IOMMU_TEST_PRI_CAP + PCI_PRI_ALLOC_REQ],
+			min_t(u32, IOMMU_TEST_PRI_MAX_REQS, PRQ_DEPTH));
+	KUNIT_EXPECT_EQ(test, iommu_test_pci_word(tp, IOMMU_TEST_ATS_CAP +
+						  PCI_ATS_CTRL),
+			PCI_ATS_CTRL_ENABLE |
+			PCI_ATS_CTRL_STU(VTD_PAGE_SHIFT - PCI_ATS_MIN_STU));
+	pasid_at = iommu_test_pci_write_index(tp, IOMMU_TEST_PASID_CAP +
+					      PCI_PASID_CTRL);
+	pri_at = iommu_test_pci_write_index(tp, IOMMU_TEST_PRI_CAP +
+					    PCI_PRI_CTRL);
+	ats_at = iommu_test_pci_write_index(tp, IOMMU_TEST_ATS_CAP +
+					    PCI_ATS_CTRL);
+	KUNIT_EXPECT_GE(test, pasid_at, 0);
+	KUNIT_EXPECT_GT(test, ats_at, pasid_at);
+	/* PRI is reset (a first write of its control) before its allocation */
+	KUNIT_EXPECT_LT(test, pri_at,
+			iommu_test_pci_write_index(tp, IOMMU_TEST_PRI_CAP +
+						   PCI_PRI_ALLOC_REQ));
+	KUNIT_EXPECT_GE(test, pri_at, 0);
+	KUNIT_EXPECT_EQ(test, info->ats_qdep, TEST_QDEP);
+	pfsid = pci_dev_id(pdev);
+	KUNIT_EXPECT_EQ(test, info->pfsid, pfsid);
+
+	/* A device-TLB invalidation at a PASID, with what was read */
+	test_clear(ctx);
+	intel_flush_dev_iotlb_pasid(info, 3, 0x5000, 0);
+	{
+		struct test_exp exp[] = {
+			{ .type = T_DEVTLB, .did = pci_dev_id(pdev), .pasid = 3,
+			  .addr = 0x5000 },
+		};
+
+		test_expect_descs(test, ctx, exp, ARRAY_SIZE(exp));
+	}
+	qw0 = ctx->descs[0].qw[0];
+	KUNIT_EXPECT_EQ(test, ((qw0 >> 12) & 0xf) | ((qw0 >> 52) << 4), pfsid);
+
+	/* IOPF needs PRI; SVA all three, and an IOMMU that can do it */
+	KUNIT_EXPECT_EQ(test, intel_iommu_dev_enable_feat(dev,
+							  IOMMU_DEV_FEAT_IOPF),
+			0);
+	ctx->iommu.flags &= ~VTD_FLAG_SVM_CAPABLE;
+	KUNIT_EXPECT_EQ(test, intel_iommu_dev_enable_feat(dev,
+							  IOMMU_DEV_FEAT_SVA),
+			-ENODEV);
+	ctx->iommu.flags |= VTD_FLAG_SVM_CAPABLE;
+	KUNIT_EXPECT_EQ(test, intel_iommu_dev_enable_feat(dev,
+							  IOMMU_DEV_FEAT_SVA),
+			IS_ENABLED(CONFIG_X86) ? -EOPNOTSUPP : 0);
+	KUNIT_EXPECT_FALSE(test, tp->iommu.iopf_param);
+	KUNIT_EXPECT_EQ(test, intel_iommu_dev_disable_feat(dev,
+							   IOMMU_DEV_FEAT_IOPF),
+			0);
+
+	/* Off: ATS first, then PRI, then PASID */
+	tp->nr_writes = 0;
+	iommu_disable_dev_iotlb(info);
+	KUNIT_EXPECT_FALSE(test, info->ats_enabled);
+	KUNIT_EXPECT_FALSE(test, info->pri_enabled);
+	KUNIT_EXPECT_FALSE(test, info->pasid_enabled);
+	KUNIT_EXPECT_EQ(test, iommu_test_pci_word(tp, IOMMU_TEST_ATS_CAP +
+						  PCI_ATS_CTRL) &
+			PCI_ATS_CTRL_ENABLE, 0);
+	KUNIT_EXPECT_EQ(test, iommu_test_pci_word(tp, IOMMU_TEST_PRI_CAP +
+						  PCI_PRI_CTRL), 0);
+	KUNIT_EXPECT_EQ(test, iommu_test_pci_word(tp, IOMMU_TEST_PASID_CAP +
+						  PCI_PASID_CTRL), 0);
+	ats_at = iommu_test_pci_write_index(tp, IOMMU_TEST_ATS_CAP +
+					    PCI_ATS_CTRL);
+	pri_at = iommu_test_pci_write_index(tp, IOMMU_TEST_PRI_CAP +
+					    PCI_PRI_CTRL);
+	pasid_at = iommu_test_pci_write_index(tp, IOMMU_TEST_PASID_CAP +
+					      PCI_PASID_CTRL);
+	KUNIT_EXPECT_GE(test, ats_at, 0);
+	KUNIT_EXPECT_GT(test, pri_at, ats_at);
+	KUNIT_EXPECT_GT(test, pasid_at, pri_at);
+
+	/* A function without PRI: refused, its configuration untouched */
+	info->pri_supported = 0;
+	tp->nr_writes = 0;
+	KUNIT_EXPECT_EQ(test, intel_iommu_dev_enable_feat(dev,
+							  IOMMU_DEV_FEAT_IOPF),
+			-ENODEV);
+	KUNIT_EXPECT_EQ(test, intel_iommu_dev_enable_feat(dev,
+							  IOMMU_DEV_FEAT_SVA),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, tp->nr_writes, 0);
+
+	intel_iommu_domain_free(&paging->domain);
+	dev->iommu = NULL;
+	put_device(dev);
+}
+
 static struct kunit_case intel_iommu_test_cases[] = {
 	KUNIT_CASE(intel_iommu_test_sva_entry),
 	KUNIT_CASE(intel_iommu_test_sva_caching_mode),
@@ -1580,6 +1738,7 @@ static struct kunit_case intel_iommu_test_cases[] = {
 	KUNIT_CASE(intel_iommu_test_page_requests),
 	KUNIT_CASE(intel_iommu_test_sva_two_iommus),
 	KUNIT_CASE(intel_iommu_test_paging_two_iommus),
+	KUNIT_CASE(intel_iommu_test_pci_caps),
 	{}
 };
 

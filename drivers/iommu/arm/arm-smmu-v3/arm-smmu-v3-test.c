@@ -1732,81 +1732,18 @@ static void arm_smmu_test_remove_dev_pasid_drains_priq(struct kunit *test)
 	test_priq_teardown(ctx, m, &pq);
 }
 
-/* A PCI function with ATS, PASID and PRI: its configuration space in memory */
+/* A PCI function with ATS, PASID and PRI, behind the fake SMMU */
 #define TEST_PCI_SID		6
-#define TEST_ATS_CAP		0x100
-#define TEST_PASID_CAP		0x110
-#define TEST_PRI_CAP		0x120
-#define TEST_PRI_MAX_REQS	64
-#define TEST_PCI_WRITES		16
 
 struct test_pci {
-	struct pci_bus			bus;
-	struct pci_dev			pdev;
-	struct dev_iommu		iommu;
+	struct iommu_test_pci		pci;
 	/* As arm_smmu_probe_device() makes it: release_device() frees it */
 	struct arm_smmu_master		*master;
-	u8				cfg[PCI_CFG_SPACE_EXP_SIZE];
-	/* The registers written, in order */
-	unsigned int			nr_writes;
-	int				writes[TEST_PCI_WRITES];
 };
-
-static int test_pci_read(struct pci_bus *bus, unsigned int devfn, int where,
-			 int size, u32 *val)
-{
-	struct test_pci *tp = container_of(bus, struct test_pci, bus);
-	__le32 v = 0;
-
-	memcpy(&v, &tp->cfg[where], size);
-	*val = le32_to_cpu(v);
-	return PCIBIOS_SUCCESSFUL;
-}
-
-static int test_pci_write(struct pci_bus *bus, unsigned int devfn, int where,
-			  int size, u32 val)
-{
-	struct test_pci *tp = container_of(bus, struct test_pci, bus);
-	__le32 v = cpu_to_le32(val);
-
-	memcpy(&tp->cfg[where], &v, size);
-	if (tp->nr_writes < TEST_PCI_WRITES)
-		tp->writes[tp->nr_writes] = where;
-	tp->nr_writes++;
-	return PCIBIOS_SUCCESSFUL;
-}
-
-static struct pci_ops test_pci_ops = {
-	.read = test_pci_read,
-	.write = test_pci_write,
-};
-
-static u16 test_pci_word(struct test_pci *tp, int where)
-{
-	return tp->cfg[where] | tp->cfg[where + 1] << 8;
-}
-
-/* The index of the first write to @where, or -1 */
-static int test_pci_write_index(struct test_pci *tp, int where)
-{
-	unsigned int i;
-
-	for (i = 0; i < min_t(unsigned int, tp->nr_writes, TEST_PCI_WRITES);
-	     i++)
-		if (tp->writes[i] == where)
-			return i;
-	return -1;
-}
-
-/* The fake function is test memory: nothing to free with its last reference */
-static void test_pci_dev_release(struct device *dev)
-{
-}
 
 static void test_pci_init(struct kunit *test, struct test_ctx *ctx,
 			  struct test_pci *tp)
 {
-	struct pci_dev *pdev = &tp->pdev;
 	struct arm_smmu_master *master;
 	struct iommu_fwspec *fwspec;
 
@@ -1815,47 +1752,21 @@ static void test_pci_init(struct kunit *test, struct test_ctx *ctx,
 	master->streams = kcalloc(1, sizeof(*master->streams), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, master->streams);
 	tp->master = master;
-
-	/* PASID: 32 PASIDs, execute and privileged */
-	tp->cfg[TEST_PASID_CAP + PCI_PASID_CAP] = PCI_PASID_CAP_EXEC |
-						  PCI_PASID_CAP_PRIV;
-	tp->cfg[TEST_PASID_CAP + PCI_PASID_CAP + 1] = 5;
-	/* PRI: stopped, responses need the PASID, 64 requests */
-	tp->cfg[TEST_PRI_CAP + PCI_PRI_STATUS + 1] =
-		(PCI_PRI_STATUS_STOPPED | PCI_PRI_STATUS_PASID) >> 8;
-	tp->cfg[TEST_PRI_CAP + PCI_PRI_MAX_REQ] = TEST_PRI_MAX_REQS;
-
-	tp->bus.ops = &test_pci_ops;
-	pdev->bus = &tp->bus;
-	pdev->devfn = PCI_DEVFN(1, 0);
-	pdev->cfg_size = PCI_CFG_SPACE_EXP_SIZE;
-	pdev->error_state = pci_channel_io_normal;
-	pdev->ats_cap = TEST_ATS_CAP;
-	pdev->pasid_cap = TEST_PASID_CAP;
-	pdev->pri_cap = TEST_PRI_CAP;
-	pdev->pasid_required = 1;
-	pdev->eetlp_prefix_path = 1;
-	/* Fault handlers take references on the device */
-	device_initialize(&pdev->dev);
-	pdev->dev.release = test_pci_dev_release;
-	KUNIT_ASSERT_EQ(test, dev_set_name(&pdev->dev, "arm-smmu-v3-kunit-pci"),
-			0);
-	pdev->dev.bus = &pci_bus_type;
+	iommu_test_pci_init(test, &tp->pci, "arm-smmu-v3-kunit-pci",
+			    PCI_DEVFN(1, 0));
 
 	fwspec = kunit_kzalloc(test, struct_size(fwspec, ids, 1), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, fwspec);
 	fwspec->flags = IOMMU_FWSPEC_PCI_RC_ATS;
 	fwspec->num_ids = 1;
 	fwspec->ids[0] = TEST_PCI_SID;
-	tp->iommu.fwspec = fwspec;
-	tp->iommu.priv = master;
-	tp->iommu.iommu_dev = &ctx->smmu.iommu;
-	tp->iommu.max_pasids = 1 << TEST_SSID_BITS;
-	mutex_init(&tp->iommu.lock);
-	pdev->dev.iommu = &tp->iommu;
+	tp->pci.iommu.fwspec = fwspec;
+	tp->pci.iommu.priv = master;
+	tp->pci.iommu.iommu_dev = &ctx->smmu.iommu;
+	tp->pci.iommu.max_pasids = 1 << TEST_SSID_BITS;
 
 	master->smmu = &ctx->smmu;
-	master->dev = &pdev->dev;
+	master->dev = &tp->pci.pdev.dev;
 	master->num_streams = 1;
 	INIT_LIST_HEAD(&master->pasids);
 	master->streams[0].id = TEST_PCI_SID;
@@ -1899,12 +1810,12 @@ static void arm_smmu_test_pci_master(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, tp);
 	test_pci_init(test, ctx, tp);
 	master = tp->master;
-	dev = &tp->pdev.dev;
+	dev = &tp->pci.pdev.dev;
 
 	/* probe_device() */
 	KUNIT_ASSERT_EQ(test, arm_smmu_enable_pasid(master), 0);
 	KUNIT_EXPECT_EQ(test, master->ssid_bits, TEST_SSID_BITS);
-	KUNIT_EXPECT_EQ(test, test_pci_word(tp, TEST_PASID_CAP + PCI_PASID_CTRL),
+	KUNIT_EXPECT_EQ(test, iommu_test_pci_word(&tp->pci, IOMMU_TEST_PASID_CAP + PCI_PASID_CTRL),
 			PCI_PASID_CTRL_ENABLE | PCI_PASID_CAP_EXEC |
 			PCI_PASID_CAP_PRIV);
 
@@ -1917,11 +1828,11 @@ static void arm_smmu_test_pci_master(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, FIELD_GET(STRTAB_STE_1_EATS,
 					le64_to_cpu(ste[1])),
 			STRTAB_STE_1_EATS_TRANS);
-	KUNIT_EXPECT_EQ(test, test_pci_word(tp, TEST_ATS_CAP + PCI_ATS_CTRL),
+	KUNIT_EXPECT_EQ(test, iommu_test_pci_word(&tp->pci, IOMMU_TEST_ATS_CAP + PCI_ATS_CTRL),
 			PCI_ATS_CTRL_ENABLE | PCI_ATS_CTRL_STU(12 - PCI_ATS_MIN_STU));
 	KUNIT_EXPECT_EQ(test, atomic_read(&parent->nr_ats_masters), 1);
-	pasid_on = test_pci_write_index(tp, TEST_PASID_CAP + PCI_PASID_CTRL);
-	ats_on = test_pci_write_index(tp, TEST_ATS_CAP + PCI_ATS_CTRL);
+	pasid_on = iommu_test_pci_write_index(&tp->pci, IOMMU_TEST_PASID_CAP + PCI_PASID_CTRL);
+	ats_on = iommu_test_pci_write_index(&tp->pci, IOMMU_TEST_ATS_CAP + PCI_ATS_CTRL);
 	KUNIT_EXPECT_GE(test, pasid_on, 0);
 	KUNIT_EXPECT_GT(test, ats_on, pasid_on);
 	test_reset_cmds(ctx);
@@ -1950,23 +1861,23 @@ static void arm_smmu_test_pci_master(struct kunit *test)
 	/* IOPF: PRI reset, then enabled with at most 32 requests */
 	ctx->smmu.features |= ARM_SMMU_FEAT_SVA | ARM_SMMU_FEAT_PRI;
 	KUNIT_ASSERT_EQ(test, arm_smmu_init_queues(&ctx->smmu), 0);
-	tp->nr_writes = 0;
+	tp->pci.nr_writes = 0;
 	KUNIT_ASSERT_EQ(test, arm_smmu_dev_enable_feature(dev,
 							  IOMMU_DEV_FEAT_IOPF),
 			0);
 	KUNIT_EXPECT_TRUE(test, master->pri_enabled);
 	KUNIT_EXPECT_TRUE(test, master->prg_resp_needs_ssid);
-	KUNIT_EXPECT_EQ(test, test_pci_write_index(tp, TEST_PRI_CAP +
+	KUNIT_EXPECT_EQ(test, iommu_test_pci_write_index(&tp->pci, IOMMU_TEST_PRI_CAP +
 						   PCI_PRI_CTRL), 0);
-	KUNIT_EXPECT_EQ(test, tp->cfg[TEST_PRI_CAP + PCI_PRI_ALLOC_REQ],
-			min(TEST_PRI_MAX_REQS, ARM_SMMU_PRI_REQS));
-	KUNIT_EXPECT_EQ(test, test_pci_word(tp, TEST_PRI_CAP + PCI_PRI_CTRL),
+	KUNIT_EXPECT_EQ(test, tp->pci.cfg[IOMMU_TEST_PRI_CAP + PCI_PRI_ALLOC_REQ],
+			min(IOMMU_TEST_PRI_MAX_REQS, ARM_SMMU_PRI_REQS));
+	KUNIT_EXPECT_EQ(test, iommu_test_pci_word(&tp->pci, IOMMU_TEST_PRI_CAP + PCI_PRI_CTRL),
 			PCI_PRI_CTRL_ENABLE);
 	/* SVA goes on and off over it */
 	KUNIT_EXPECT_EQ(test, arm_smmu_dev_enable_feature(dev,
 							  IOMMU_DEV_FEAT_SVA),
 			0);
-	KUNIT_EXPECT_NOT_NULL(test, tp->iommu.iopf_param);
+	KUNIT_EXPECT_NOT_NULL(test, tp->pci.iommu.iopf_param);
 	KUNIT_EXPECT_EQ(test, arm_smmu_dev_disable_feature(dev,
 							   IOMMU_DEV_FEAT_SVA),
 			0);
@@ -1994,16 +1905,16 @@ static void arm_smmu_test_pci_master(struct kunit *test)
 	 * release_device() with IOPF still enabled: PRI off first, then ATS,
 	 * and PASID last.
 	 */
-	tp->nr_writes = 0;
+	tp->pci.nr_writes = 0;
 	arm_smmu_release_device(dev);
-	KUNIT_EXPECT_EQ(test, test_pci_word(tp, TEST_PRI_CAP + PCI_PRI_CTRL), 0);
-	KUNIT_EXPECT_EQ(test, test_pci_word(tp, TEST_ATS_CAP + PCI_ATS_CTRL) &
+	KUNIT_EXPECT_EQ(test, iommu_test_pci_word(&tp->pci, IOMMU_TEST_PRI_CAP + PCI_PRI_CTRL), 0);
+	KUNIT_EXPECT_EQ(test, iommu_test_pci_word(&tp->pci, IOMMU_TEST_ATS_CAP + PCI_ATS_CTRL) &
 			PCI_ATS_CTRL_ENABLE, 0);
-	KUNIT_EXPECT_EQ(test, test_pci_word(tp, TEST_PASID_CAP + PCI_PASID_CTRL),
+	KUNIT_EXPECT_EQ(test, iommu_test_pci_word(&tp->pci, IOMMU_TEST_PASID_CAP + PCI_PASID_CTRL),
 			0);
-	pri_off = test_pci_write_index(tp, TEST_PRI_CAP + PCI_PRI_CTRL);
-	ats_on = test_pci_write_index(tp, TEST_ATS_CAP + PCI_ATS_CTRL);
-	pasid_on = test_pci_write_index(tp, TEST_PASID_CAP + PCI_PASID_CTRL);
+	pri_off = iommu_test_pci_write_index(&tp->pci, IOMMU_TEST_PRI_CAP + PCI_PRI_CTRL);
+	ats_on = iommu_test_pci_write_index(&tp->pci, IOMMU_TEST_ATS_CAP + PCI_ATS_CTRL);
+	pasid_on = iommu_test_pci_write_index(&tp->pci, IOMMU_TEST_PASID_CAP + PCI_PASID_CTRL);
 	KUNIT_EXPECT_GE(test, pri_off, 0);
 	KUNIT_EXPECT_GT(test, ats_on, pri_off);
 	KUNIT_EXPECT_GT(test, pasid_on, ats_on);

@@ -1722,6 +1722,66 @@ static void intel_iommu_test_pci_caps(struct kunit *test)
 	put_device(dev);
 }
 
+/*
+ * A first-level paging domain with 5-level tables: on an IOMMU whose second
+ * level reaches 57 bits and that walks 5-level first-level tables, the entry
+ * says FLPM 5-level, AW 5-level, and points at the domain's own top table.
+ * Without first-level 5-level support the attach is refused and leaves
+ * nothing: no entry, no record, no domain ID.
+ */
+static void intel_iommu_test_paging_5level(struct kunit *test)
+{
+	struct test_ctx *ctx = test->priv;
+	struct intel_iommu *iommu = &ctx->iommu;
+	struct test_dev *td = &ctx->d[1];
+	u64 cap = iommu->cap;
+	int agaw = iommu->agaw;
+	struct dmar_domain *paging;
+	struct pasid_entry *pte;
+	const u32 pasid = 21;
+	u16 did;
+	int ret;
+
+	/* SAGAW 4- and 5-level, MGAW 57 bits */
+	iommu->cap = (cap & ~GENMASK_ULL(21, 8)) | (0xcULL << 8) |
+		     (56ULL << 16);
+	iommu->agaw = iommu_calculate_agaw(iommu);
+	KUNIT_ASSERT_EQ(test, agaw_to_level(iommu->agaw), 5);
+
+	paging = test_paging_domain(test, true);
+	KUNIT_ASSERT_EQ(test, agaw_to_level(paging->agaw), 5);
+	KUNIT_ASSERT_EQ(test, test_set(paging, td, pasid), 0);
+	did = test_did(ctx, paging);
+	pte = test_entry(td, pasid);
+	KUNIT_EXPECT_EQ(test, pte->val[0],
+			1 | ((u64)iommu->agaw << 2) | (1ULL << 6));
+	KUNIT_EXPECT_EQ(test, pte->val[1], (u64)did | BIT_ULL(23));
+	KUNIT_EXPECT_EQ(test, pte->val[2],
+			(u64)virt_to_phys(paging->pgd) | 1 | (1ULL << 2) |
+			BIT_ULL(4) | BIT_ULL(5));
+	test_remove(td, pasid);
+	test_expect_free_entry(test, td, pasid);
+
+	/* An IOMMU without 5-level first-level tables: refused */
+	iommu->cap &= ~BIT_ULL(60);
+	test_clear(ctx);
+	ret = test_set(paging, td, pasid);
+	KUNIT_EXPECT_EQ(test, ret, -EINVAL);
+	KUNIT_EXPECT_EQ(test, ctx->nr_descs, 0);
+	KUNIT_EXPECT_TRUE(test, xa_empty(&td->info.pasids));
+	KUNIT_EXPECT_TRUE(test, list_empty(&paging->dev_pasids));
+	KUNIT_EXPECT_PTR_EQ(test, xa_load(&paging->iommu_array,
+					  iommu->seq_id), NULL);
+	test_expect_free_entry(test, td, pasid);
+	/* Wrongly accepted: gone again, so that the other cases can run */
+	if (!ret)
+		test_remove(td, pasid);
+
+	intel_iommu_domain_free(&paging->domain);
+	iommu->cap = cap;
+	iommu->agaw = agaw;
+}
+
 static struct kunit_case intel_iommu_test_cases[] = {
 	KUNIT_CASE(intel_iommu_test_sva_entry),
 	KUNIT_CASE(intel_iommu_test_sva_caching_mode),
@@ -1739,6 +1799,7 @@ static struct kunit_case intel_iommu_test_cases[] = {
 	KUNIT_CASE(intel_iommu_test_sva_two_iommus),
 	KUNIT_CASE(intel_iommu_test_paging_two_iommus),
 	KUNIT_CASE(intel_iommu_test_pci_caps),
+	KUNIT_CASE(intel_iommu_test_paging_5level),
 	{}
 };
 

@@ -70,6 +70,11 @@ struct test_ctx {
 	unsigned int		nr_descs;
 	unsigned int		lost_descs;
 	struct test_desc	descs[TEST_NR_DESCS];
+	/* The PCI function page requests come from, and its fault handler */
+	struct iommu_test_pci	*pci;
+	int			fault_ret;
+	unsigned int		nr_faults;
+	struct iommu_fault	faults[4];
 };
 
 /* What a recorded descriptor must be; fields not used by @type are ignored */
@@ -1782,6 +1787,142 @@ static void intel_iommu_test_paging_5level(struct kunit *test)
 	iommu->agaw = agaw;
 }
 
+/* The page request thread's lookup of a requester ID: the fake function */
+static struct pci_dev *test_rid_to_pdev(struct intel_iommu *iommu, u16 rid)
+{
+	struct test_ctx *ctx = container_of(iommu, struct test_ctx, iommu);
+
+	if (!ctx->pci || pci_dev_id(&ctx->pci->pdev) != rid)
+		return NULL;
+	return pci_dev_get(&ctx->pci->pdev);
+}
+
+static int test_fault_handler(struct iommu_fault *fault, void *data)
+{
+	struct test_ctx *ctx = data;
+
+	if (ctx->nr_faults < ARRAY_SIZE(ctx->faults))
+		ctx->faults[ctx->nr_faults] = *fault;
+	ctx->nr_faults++;
+	return ctx->fault_ret;
+}
+
+/* Put @n requests in the fake queue after those already consumed */
+static void test_prq_run(struct kunit *test, struct test_ctx *ctx,
+			 unsigned int first, unsigned int n)
+{
+	writeq(first * 32, ctx->iommu.reg + DMAR_PQH_REG);
+	writeq((first + n) * 32, ctx->iommu.reg + DMAR_PQT_REG);
+	test_clear(ctx);
+	ctx->nr_faults = 0;
+	KUNIT_EXPECT_EQ(test, intel_svm_test_prq_thread(&ctx->iommu),
+			IRQ_HANDLED);
+	KUNIT_EXPECT_EQ(test, readq(ctx->iommu.reg + DMAR_PQH_REG),
+			(first + n) * 32);
+}
+
+/*
+ * Page requests the whole way, from a PCI function with PRI that the
+ * thread finds by its requester ID: each request reaches the function's
+ * fault handler with its PASID, group, address, access and flags (the
+ * function wants the PASID in responses); nothing is answered until the
+ * handler's owner answers the last request of the group, which goes back
+ * once as a page group response to that requester ID with the PASID and
+ * the code given; a stop marker reaches nobody. A request the handler
+ * refuses, or a request of a function without a handler, is answered
+ * invalid by the thread itself.
+ */
+static void intel_iommu_test_prq_whole_way(struct kunit *test)
+{
+	struct test_ctx *ctx = test->priv;
+	struct iommu_page_response msg = {
+		.argsz		= sizeof(msg),
+		.version	= IOMMU_PAGE_RESP_VERSION_1,
+		.flags		= IOMMU_PAGE_RESP_PASID_VALID,
+		.pasid		= 0x55,
+		.grpid		= 7,
+		.code		= IOMMU_PAGE_RESP_SUCCESS,
+	};
+	const u32 want = IOMMU_FAULT_PAGE_REQUEST_PASID_VALID |
+			 IOMMU_FAULT_PAGE_RESPONSE_NEEDS_PASID;
+	struct device_domain_info *info;
+	struct iommu_test_pci *tp;
+	struct device *dev;
+	u16 rid;
+
+	tp = kunit_kzalloc(test, sizeof(*tp), GFP_KERNEL);
+	info = kunit_kzalloc(test, sizeof(*info), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, tp);
+	KUNIT_ASSERT_NOT_NULL(test, info);
+	iommu_test_pci_init(test, tp, "intel-iommu-kunit-prq", PCI_DEVFN(5, 2));
+	dev = &tp->pdev.dev;
+	rid = pci_dev_id(&tp->pdev);
+	info->dev = dev;
+	info->iommu = &ctx->iommu;
+	info->devfn = tp->pdev.devfn;
+	xa_init(&info->pasids);
+	tp->iommu.iommu_dev = &ctx->iommu.iommu;
+	tp->iommu.priv = info;
+	ctx->pci = tp;
+	ctx->iommu.test_rid_to_pdev = test_rid_to_pdev;
+	KUNIT_ASSERT_EQ(test, iommu_register_device_fault_handler(dev,
+								  test_fault_handler,
+								  ctx), 0);
+
+	/* A read, then a write that ends group 7; a stop marker */
+	test_prq_put(ctx, 0, rid, true, 0x55, 0x7000, true, false, false, 7);
+	test_prq_put(ctx, 1, rid, true, 0x55, 0x8000, false, true, true, 7);
+	test_prq_put(ctx, 2, rid, true, 0x55, 0, false, false, true, 8);
+	test_prq_run(test, ctx, 0, 3);
+	KUNIT_EXPECT_EQ(test, ctx->nr_descs, 0);
+	KUNIT_ASSERT_EQ(test, ctx->nr_faults, 2);
+	KUNIT_EXPECT_EQ(test, ctx->faults[0].type, IOMMU_FAULT_PAGE_REQ);
+	KUNIT_EXPECT_EQ(test, ctx->faults[0].prm.pasid, 0x55);
+	KUNIT_EXPECT_EQ(test, ctx->faults[0].prm.grpid, 7);
+	KUNIT_EXPECT_EQ(test, ctx->faults[0].prm.addr, 0x7000);
+	KUNIT_EXPECT_EQ(test, ctx->faults[0].prm.perm, IOMMU_FAULT_PERM_READ);
+	KUNIT_EXPECT_EQ(test, ctx->faults[0].prm.flags, want);
+	KUNIT_EXPECT_EQ(test, ctx->faults[1].prm.pasid, 0x55);
+	KUNIT_EXPECT_EQ(test, ctx->faults[1].prm.grpid, 7);
+	KUNIT_EXPECT_EQ(test, ctx->faults[1].prm.addr, 0x8000);
+	KUNIT_EXPECT_EQ(test, ctx->faults[1].prm.perm, IOMMU_FAULT_PERM_WRITE);
+	KUNIT_EXPECT_EQ(test, ctx->faults[1].prm.flags,
+			want | IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE);
+
+	/* The answer, once */
+	test_clear(ctx);
+	KUNIT_EXPECT_EQ(test, iommu_page_response(dev, &msg), 0);
+	KUNIT_ASSERT_EQ(test, ctx->nr_descs, 1);
+	test_expect_pgrp(test, &ctx->descs[0], rid, true, 0x55,
+			 QI_RESP_SUCCESS, 7);
+	KUNIT_EXPECT_EQ(test, iommu_page_response(dev, &msg), -EINVAL);
+	KUNIT_EXPECT_EQ(test, ctx->nr_descs, 1);
+
+	/* Refused by the handler: answered invalid, nothing left pending */
+	ctx->fault_ret = -ENOMEM;
+	test_prq_put(ctx, 3, rid, true, 0x56, 0x9000, true, true, true, 9);
+	test_prq_run(test, ctx, 3, 1);
+	KUNIT_EXPECT_EQ(test, ctx->nr_faults, 1);
+	KUNIT_ASSERT_EQ(test, ctx->nr_descs, 1);
+	test_expect_pgrp(test, &ctx->descs[0], rid, true, 0x56,
+			 QI_RESP_INVALID, 9);
+	ctx->fault_ret = 0;
+
+	/* No handler: answered invalid */
+	KUNIT_EXPECT_EQ(test, iommu_unregister_device_fault_handler(dev), 0);
+	test_prq_put(ctx, 4, rid, true, 0x57, 0xa000, true, false, true, 10);
+	test_prq_run(test, ctx, 4, 1);
+	KUNIT_EXPECT_EQ(test, ctx->nr_faults, 0);
+	KUNIT_ASSERT_EQ(test, ctx->nr_descs, 1);
+	test_expect_pgrp(test, &ctx->descs[0], rid, true, 0x57,
+			 QI_RESP_INVALID, 10);
+
+	ctx->iommu.test_rid_to_pdev = NULL;
+	ctx->pci = NULL;
+	dev->iommu = NULL;
+	put_device(dev);
+}
+
 static struct kunit_case intel_iommu_test_cases[] = {
 	KUNIT_CASE(intel_iommu_test_sva_entry),
 	KUNIT_CASE(intel_iommu_test_sva_caching_mode),
@@ -1796,6 +1937,7 @@ static struct kunit_case intel_iommu_test_cases[] = {
 	KUNIT_CASE(intel_iommu_test_refusals),
 	KUNIT_CASE(intel_iommu_test_sva_walk),
 	KUNIT_CASE(intel_iommu_test_page_requests),
+	KUNIT_CASE(intel_iommu_test_prq_whole_way),
 	KUNIT_CASE(intel_iommu_test_sva_two_iommus),
 	KUNIT_CASE(intel_iommu_test_paging_two_iommus),
 	KUNIT_CASE(intel_iommu_test_pci_caps),

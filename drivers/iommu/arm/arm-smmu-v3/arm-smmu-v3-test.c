@@ -2041,6 +2041,53 @@ static void arm_smmu_test_non_coherent(struct kunit *test)
 	smmu->oas = 48;
 }
 
+/*
+ * A domain belongs to the SMMU it was finalised on: a master of another
+ * SMMU cannot attach it, at no PASID (-ENXIO) and, for an SVA domain, at a
+ * PASID (-EINVAL; the core gives each IOMMU its own SVA domain). Nothing is
+ * written: no command, no CD, and the master keeps its domain.
+ */
+static void arm_smmu_test_domain_of_another_smmu(struct kunit *test)
+{
+	struct test_ctx *ctx = test->priv;
+	struct test_master *m = &ctx->m[0], *other = &ctx->m[1];
+	struct page *pages[TEST_NR_PAGES];
+	struct arm_smmu_device *smmu2;
+	struct arm_smmu_domain *sva;
+	struct mm_struct *mm;
+	unsigned long addr;
+	int ret;
+
+	smmu2 = kunit_kzalloc(test, sizeof(*smmu2), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, smmu2);
+	smmu2->dev = ctx->smmu.dev;
+
+	mm = iommu_test_mm_create(test, &addr, pages, TEST_NR_PAGES);
+	sva = test_sva_domain(test, mm);
+	KUNIT_ASSERT_EQ(test, test_set(sva, m, 1), 0);
+	test_reset_cmds(ctx);
+
+	/* The other master now sits behind a second SMMU */
+	other->master.smmu = smmu2;
+	ret = test_set(sva, other, 1);
+	KUNIT_EXPECT_EQ(test, ret, -EINVAL);
+	KUNIT_EXPECT_EQ(test, arm_smmu_attach_dev(&m->parent->domain,
+						  other->dev), -ENXIO);
+	other->master.smmu = &ctx->smmu;
+	KUNIT_EXPECT_EQ(test, ctx->nr_cmds, 0);
+	KUNIT_EXPECT_EQ(test, test_cd_word(other->parent, 1, 0), 0);
+	KUNIT_EXPECT_TRUE(test, list_empty(&other->master.pasids));
+	KUNIT_EXPECT_PTR_EQ(test, other->master.domain, other->parent);
+	KUNIT_EXPECT_TRUE(test, list_is_singular(&sva->pasids));
+
+	/* Wrongly accepted: gone again, so that the other cases can run */
+	if (!ret)
+		test_remove(other, 1);
+	test_remove(m, 1);
+	test_sva_domain_free(sva);
+	iommu_test_mm_put(mm, pages, TEST_NR_PAGES);
+}
+
 static struct kunit_case arm_smmu_v3_test_cases[] = {
 	KUNIT_CASE(arm_smmu_test_sva_cd),
 	KUNIT_CASE(arm_smmu_test_sva_cd_2lvl),
@@ -2062,6 +2109,7 @@ static struct kunit_case arm_smmu_v3_test_cases[] = {
 	KUNIT_CASE(arm_smmu_test_remove_dev_pasid_drains_priq),
 	KUNIT_CASE(arm_smmu_test_stall_domain),
 	KUNIT_CASE(arm_smmu_test_non_coherent),
+	KUNIT_CASE(arm_smmu_test_domain_of_another_smmu),
 	KUNIT_CASE(arm_smmu_test_pci_master),
 	{}
 };

@@ -330,7 +330,11 @@ static int test_iommu_init(struct kunit *test, struct intel_iommu *iommu,
 	iommu->gcmd = DMA_GCMD_TE;
 	iommu->agaw = iommu_calculate_agaw(iommu);
 	iommu->msagaw = iommu->agaw;
-	iommu->flags = VTD_FLAG_SVM_CAPABLE;
+	/* What the driver reads of it decides, as at boot */
+	iommu->flags = 0;
+	intel_svm_check(iommu);
+	if (!(iommu->flags & VTD_FLAG_SVM_CAPABLE))
+		return -EINVAL;
 	raw_spin_lock_init(&iommu->register_lock);
 	iommu->flush.flush_context = qi_flush_context;
 	iommu->flush.flush_iotlb = qi_flush_iotlb;
@@ -639,6 +643,75 @@ static void intel_iommu_test_sva_caching_mode(struct kunit *test)
 
 	test_sva_domain_free(domain);
 	iommu_test_mm_put(mm, pages, TEST_NR_PAGES);
+}
+
+/*
+ * Paging domains at a PASID in caching mode: the entry is announced with a
+ * PASID-cache and a PASID-based IOTLB invalidation once it is complete. A
+ * new second-level mapping is announced by an IOTLB invalidation of its
+ * domain ID, without device TLBs (they cache no not-present entry), and an
+ * unmap reaches the device TLB at the PASID too; a new first-level mapping
+ * needs nothing, as first-level not-present entries are never cached.
+ * Teardown leaves the device TLBs to the host, as for SVA domains.
+ */
+static void intel_iommu_test_paging_caching_mode(struct kunit *test)
+{
+	struct test_ctx *ctx = test->priv;
+	struct test_dev *td = &ctx->d[0];
+	struct dmar_domain *sl, *fl;
+	const u32 ps = 12, pf = 13;
+	struct test_exp exp[8];
+	unsigned int n;
+	u16 did;
+
+	ctx->iommu.cap |= BIT_ULL(7);
+	sl = test_paging_domain(test, false);
+	fl = test_paging_domain(test, true);
+
+	test_clear(ctx);
+	KUNIT_ASSERT_EQ(test, test_set(sl, td, ps), 0);
+	did = test_did(ctx, sl);
+	exp[0] = (struct test_exp){ .type = T_PC, .did = did, .pasid = ps };
+	exp[1] = (struct test_exp){ .type = T_PIOTLB, .gran = 2, .did = did,
+				    .pasid = ps };
+	test_expect_descs(test, ctx, exp, 2);
+	KUNIT_EXPECT_TRUE(test, ctx->descs[0].entry_valid);
+	KUNIT_EXPECT_EQ(test, ctx->descs[0].entry.val[0],
+			test_entry(td, ps)->val[0]);
+	KUNIT_EXPECT_EQ(test, ctx->descs[0].entry.val[0] & 1, 1);
+
+	/* A new second-level mapping: the IOTLB, no device TLB */
+	test_clear(ctx);
+	__mapping_notify_one(&ctx->iommu, sl, 0x10, 1);
+	exp[0] = (struct test_exp){ .type = T_IOTLB, .gran = 3, .did = did,
+				    .addr = 0x10000, .am = 0 };
+	test_expect_descs(test, ctx, exp, 1);
+
+	/* An unmap: the IOTLB and the device TLB at the PASID */
+	test_clear(ctx);
+	iommu_flush_iotlb_psi(&ctx->iommu, sl, 0x10, 1, 0, 0);
+	exp[1] = (struct test_exp){ .type = T_DEVTLB, .did = test_sid(td),
+				    .pasid = ps, .addr = 0x10000 };
+	test_expect_descs(test, ctx, exp, 2);
+
+	/* A new first-level mapping: nothing to send */
+	KUNIT_ASSERT_EQ(test, test_set(fl, td, pf), 0);
+	test_clear(ctx);
+	__mapping_notify_one(&ctx->iommu, fl, 0x10, 1);
+	KUNIT_EXPECT_EQ(test, ctx->nr_descs, 0);
+
+	test_clear(ctx);
+	test_remove(td, ps);
+	n = 0;
+	exp[n++] = (struct test_exp){ .type = T_PC, .did = did, .pasid = ps };
+	exp[n++] = (struct test_exp){ .type = T_IOTLB, .gran = 2, .did = did };
+	n += test_exp_drain(exp + n, did, ps, td);
+	test_expect_descs(test, ctx, exp, n);
+	test_expect_free_entry(test, td, ps);
+
+	test_remove(td, pf);
+	intel_iommu_domain_free(&sl->domain);
+	intel_iommu_domain_free(&fl->domain);
 }
 
 /*
@@ -1787,6 +1860,82 @@ static void intel_iommu_test_paging_5level(struct kunit *test)
 	iommu->agaw = agaw;
 }
 
+/*
+ * An IOMMU whose scalable-mode page walks do not snoop (SMPWC clear, C set):
+ * intel_svm_check() leaves it without SVA, since the CPU never flushes its
+ * page tables for a device, so an SVA domain is refused there and leaves
+ * nothing. A paging domain may go there, but its entry says no page-walk
+ * snooping (PWSNP clear), and a domain shared with a snooping IOMMU stops
+ * being coherent (its table writes are flushed) until it leaves that IOMMU.
+ * C alone does not decide for scalable mode: C clear with SMPWC set keeps
+ * SVA, snooping walks and a coherent domain.
+ */
+static void intel_iommu_test_non_coherent(struct kunit *test)
+{
+	struct test_ctx *ctx = test->priv;
+	struct test_dev *ta = &ctx->d[1], *tb = &ctx->d[TEST_OTHER_DEV];
+	struct intel_iommu *iommu2 = &ctx->iommu2;
+	struct page *pages[TEST_NR_PAGES];
+	struct dmar_domain *paging, *sva;
+	u64 ecap = iommu2->ecap;
+	const u32 pa = 7, pb = 9;
+	struct mm_struct *mm;
+	unsigned long addr;
+	int ret;
+
+	iommu2->ecap &= ~BIT_ULL(48);
+	iommu2->flags = 0;
+	intel_svm_check(iommu2);
+	KUNIT_EXPECT_FALSE(test, iommu2->flags & VTD_FLAG_SVM_CAPABLE);
+
+	/* No SVA behind it: refused, nothing written or recorded */
+	mm = iommu_test_mm_create(test, &addr, pages, TEST_NR_PAGES);
+	sva = test_sva_domain(test, mm);
+	test_clear(ctx);
+	ret = test_set(sva, tb, pb);
+	KUNIT_EXPECT_EQ(test, ret, -EOPNOTSUPP);
+	KUNIT_EXPECT_EQ(test, ctx->nr_descs, 0);
+	KUNIT_EXPECT_TRUE(test, xa_empty(&tb->info.pasids));
+	KUNIT_EXPECT_PTR_EQ(test, xa_load(&sva->iommu_array, iommu2->seq_id),
+			    NULL);
+	test_expect_free_entry(test, tb, pb);
+	if (!ret)
+		test_remove(tb, pb);
+	test_sva_domain_free(sva);
+	iommu_test_mm_put(mm, pages, TEST_NR_PAGES);
+
+	/* A paging domain: coherent on the first IOMMU, not once on both */
+	paging = test_paging_domain(test, true);
+	KUNIT_ASSERT_EQ(test, test_set(paging, ta, pa), 0);
+	KUNIT_EXPECT_TRUE(test, paging->iommu_coherency);
+	KUNIT_EXPECT_EQ(test, test_entry(ta, pa)->val[1],
+			(u64)test_did(ctx, paging) | BIT_ULL(23));
+	KUNIT_ASSERT_EQ(test, test_set(paging, tb, pb), 0);
+	KUNIT_EXPECT_FALSE(test, paging->iommu_coherency);
+	KUNIT_EXPECT_EQ(test, test_entry(tb, pb)->val[1],
+			(u64)test_did2(ctx, paging));
+	KUNIT_EXPECT_EQ(test, test_entry(ta, pa)->val[1],
+			(u64)test_did(ctx, paging) | BIT_ULL(23));
+	test_remove(tb, pb);
+	KUNIT_EXPECT_TRUE(test, paging->iommu_coherency);
+
+	/* C clear, SMPWC set: scalable mode walks snoop all the same */
+	iommu2->ecap = ecap & ~BIT_ULL(0);
+	iommu2->flags = 0;
+	intel_svm_check(iommu2);
+	KUNIT_EXPECT_TRUE(test, iommu2->flags & VTD_FLAG_SVM_CAPABLE);
+	KUNIT_ASSERT_EQ(test, test_set(paging, tb, pb), 0);
+	KUNIT_EXPECT_TRUE(test, paging->iommu_coherency);
+	KUNIT_EXPECT_EQ(test, test_entry(tb, pb)->val[1],
+			(u64)test_did2(ctx, paging) | BIT_ULL(23));
+	test_remove(tb, pb);
+	test_remove(ta, pa);
+	intel_iommu_domain_free(&paging->domain);
+
+	iommu2->ecap = ecap;
+	iommu2->flags |= VTD_FLAG_SVM_CAPABLE;
+}
+
 /* The page request thread's lookup of a requester ID: the fake function */
 static struct pci_dev *test_rid_to_pdev(struct intel_iommu *iommu, u16 rid)
 {
@@ -1926,6 +2075,7 @@ static void intel_iommu_test_prq_whole_way(struct kunit *test)
 static struct kunit_case intel_iommu_test_cases[] = {
 	KUNIT_CASE(intel_iommu_test_sva_entry),
 	KUNIT_CASE(intel_iommu_test_sva_caching_mode),
+	KUNIT_CASE(intel_iommu_test_paging_caching_mode),
 	KUNIT_CASE(intel_iommu_test_sva_invalidate),
 	KUNIT_CASE(intel_iommu_test_sva_release),
 	KUNIT_CASE(intel_iommu_test_sva_release_excludes_removal),
@@ -1942,6 +2092,7 @@ static struct kunit_case intel_iommu_test_cases[] = {
 	KUNIT_CASE(intel_iommu_test_paging_two_iommus),
 	KUNIT_CASE(intel_iommu_test_pci_caps),
 	KUNIT_CASE(intel_iommu_test_paging_5level),
+	KUNIT_CASE(intel_iommu_test_non_coherent),
 	{}
 };
 

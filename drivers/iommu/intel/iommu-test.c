@@ -330,17 +330,18 @@ static int test_iommu_init(struct kunit *test, struct intel_iommu *iommu,
 	iommu->gcmd = DMA_GCMD_TE;
 	iommu->agaw = iommu_calculate_agaw(iommu);
 	iommu->msagaw = iommu->agaw;
+	raw_spin_lock_init(&iommu->register_lock);
+	iommu->flush.flush_context = qi_flush_context;
+	iommu->flush.flush_iotlb = qi_flush_iotlb;
+	/* From here on sm_supported() holds, whatever the machine's mode */
+	iommu->test_qi_submit = submit;
+	iommu->iommu.ops = &intel_iommu_ops;
+	iommu->iommu.max_pasids = 1U << TEST_PASID_BITS;
 	/* What the driver reads of it decides, as at boot */
 	iommu->flags = 0;
 	intel_svm_check(iommu);
 	if (!(iommu->flags & VTD_FLAG_SVM_CAPABLE))
-		return -EINVAL;
-	raw_spin_lock_init(&iommu->register_lock);
-	iommu->flush.flush_context = qi_flush_context;
-	iommu->flush.flush_iotlb = qi_flush_iotlb;
-	iommu->test_qi_submit = submit;
-	iommu->iommu.ops = &intel_iommu_ops;
-	iommu->iommu.max_pasids = 1U << TEST_PASID_BITS;
+		return -ENODEV;
 
 	/* Registers in memory: the page request queue is empty */
 	*regs = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
@@ -355,20 +356,22 @@ static int test_iommu_init(struct kunit *test, struct intel_iommu *iommu,
 static int intel_iommu_test_init(struct kunit *test)
 {
 	struct test_ctx *ctx;
-	int i;
+	int i, ret;
 
 	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
 	if (!ctx)
 		return -ENOMEM;
 	test->priv = ctx;
 	spin_lock_init(&ctx->rec_lock);
-	if (test_iommu_init(test, &ctx->iommu, "dmar-test",
-			    DMAR_UNITS_SUPPORTED - 1, &ctx->regs,
-			    test_qi_submit) ||
-	    test_iommu_init(test, &ctx->iommu2, "dmar-test2",
-			    DMAR_UNITS_SUPPORTED - 2, &ctx->regs2,
-			    test_qi_submit2))
-		return -ENOMEM;
+	ret = test_iommu_init(test, &ctx->iommu, "dmar-test",
+			      DMAR_UNITS_SUPPORTED - 1, &ctx->regs,
+			      test_qi_submit);
+	if (!ret)
+		ret = test_iommu_init(test, &ctx->iommu2, "dmar-test2",
+				      DMAR_UNITS_SUPPORTED - 2, &ctx->regs2,
+				      test_qi_submit2);
+	if (ret)
+		return ret;
 
 	ctx->bus.ops = &test_pci_ops;
 	ctx->bus.sysdata = &ctx->sysdata;
@@ -601,8 +604,9 @@ static void intel_iommu_test_sva_entry(struct kunit *test)
 
 /*
  * In caching mode (a virtual IOMMU), making an entry present needs a
- * PASID-cache and an IOTLB invalidation, sent once the entry is complete;
- * device TLBs are the host's business.
+ * PASID-cache and an IOTLB invalidation, sent once the entry is complete.
+ * Caching mode is about the IOMMU's caches, not the device's: teardown
+ * still reaches the device TLB at the PASID.
  */
 static void intel_iommu_test_sva_caching_mode(struct kunit *test)
 {
@@ -633,10 +637,7 @@ static void intel_iommu_test_sva_caching_mode(struct kunit *test)
 
 	test_clear(ctx);
 	test_remove(td, pasid);
-	n = 0;
-	exp[n++] = (struct test_exp){ .type = T_PC, .did = did, .pasid = pasid };
-	exp[n++] = (struct test_exp){ .type = T_PIOTLB, .gran = 2, .did = did,
-				      .pasid = pasid };
+	n = test_exp_teardown(exp, did, pasid, td, true);
 	n += test_exp_drain(exp + n, did, pasid, td);
 	test_expect_descs(test, ctx, exp, n);
 	test_expect_free_entry(test, td, pasid);
@@ -646,13 +647,14 @@ static void intel_iommu_test_sva_caching_mode(struct kunit *test)
 }
 
 /*
- * Paging domains at a PASID in caching mode: the entry is announced with a
- * PASID-cache and a PASID-based IOTLB invalidation once it is complete. A
- * new second-level mapping is announced by an IOTLB invalidation of its
- * domain ID, without device TLBs (they cache no not-present entry), and an
- * unmap reaches the device TLB at the PASID too; a new first-level mapping
- * needs nothing, as first-level not-present entries are never cached.
- * Teardown leaves the device TLBs to the host, as for SVA domains.
+ * Paging domains at a PASID in caching mode: a second-level entry is
+ * announced, once complete, with a PASID-cache invalidation and an IOTLB
+ * invalidation by domain ID (a PASID-based one does not reach second-level
+ * translations). A new second-level mapping is announced by an IOTLB
+ * invalidation of its domain ID, without device TLBs (they cache no
+ * not-present entry), and an unmap reaches the device TLB at the PASID
+ * too; a new first-level mapping needs nothing, as first-level not-present
+ * entries are never cached. Teardown reaches the device TLB.
  */
 static void intel_iommu_test_paging_caching_mode(struct kunit *test)
 {
@@ -661,9 +663,13 @@ static void intel_iommu_test_paging_caching_mode(struct kunit *test)
 	struct dmar_domain *sl, *fl;
 	const u32 ps = 12, pf = 13;
 	struct test_exp exp[8];
+	size_t mapped = 0;
+	struct page *page;
 	unsigned int n;
 	u16 did;
 
+	page = alloc_page(GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, page);
 	ctx->iommu.cap |= BIT_ULL(7);
 	sl = test_paging_domain(test, false);
 	fl = test_paging_domain(test, true);
@@ -672,17 +678,22 @@ static void intel_iommu_test_paging_caching_mode(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, test_set(sl, td, ps), 0);
 	did = test_did(ctx, sl);
 	exp[0] = (struct test_exp){ .type = T_PC, .did = did, .pasid = ps };
-	exp[1] = (struct test_exp){ .type = T_PIOTLB, .gran = 2, .did = did,
-				    .pasid = ps };
+	exp[1] = (struct test_exp){ .type = T_IOTLB, .gran = 2, .did = did };
 	test_expect_descs(test, ctx, exp, 2);
 	KUNIT_EXPECT_TRUE(test, ctx->descs[0].entry_valid);
-	KUNIT_EXPECT_EQ(test, ctx->descs[0].entry.val[0],
-			test_entry(td, ps)->val[0]);
+	KUNIT_EXPECT_EQ(test, memcmp(&ctx->descs[0].entry, test_entry(td, ps),
+				     sizeof(struct pasid_entry)), 0);
 	KUNIT_EXPECT_EQ(test, ctx->descs[0].entry.val[0] & 1, 1);
 
 	/* A new second-level mapping: the IOTLB, no device TLB */
 	test_clear(ctx);
-	__mapping_notify_one(&ctx->iommu, sl, 0x10, 1);
+	KUNIT_ASSERT_EQ(test, sl->domain.ops->map_pages(&sl->domain, 0x10000,
+							page_to_phys(page),
+							SZ_4K, 1, IOMMU_READ,
+							GFP_KERNEL, &mapped),
+			0);
+	KUNIT_EXPECT_EQ(test, mapped, SZ_4K);
+	sl->domain.ops->iotlb_sync_map(&sl->domain, 0x10000, SZ_4K);
 	exp[0] = (struct test_exp){ .type = T_IOTLB, .gran = 3, .did = did,
 				    .addr = 0x10000, .am = 0 };
 	test_expect_descs(test, ctx, exp, 1);
@@ -697,14 +708,18 @@ static void intel_iommu_test_paging_caching_mode(struct kunit *test)
 	/* A new first-level mapping: nothing to send */
 	KUNIT_ASSERT_EQ(test, test_set(fl, td, pf), 0);
 	test_clear(ctx);
-	__mapping_notify_one(&ctx->iommu, fl, 0x10, 1);
+	mapped = 0;
+	KUNIT_ASSERT_EQ(test, fl->domain.ops->map_pages(&fl->domain, 0x10000,
+							page_to_phys(page),
+							SZ_4K, 1, IOMMU_READ,
+							GFP_KERNEL, &mapped),
+			0);
+	fl->domain.ops->iotlb_sync_map(&fl->domain, 0x10000, SZ_4K);
 	KUNIT_EXPECT_EQ(test, ctx->nr_descs, 0);
 
 	test_clear(ctx);
 	test_remove(td, ps);
-	n = 0;
-	exp[n++] = (struct test_exp){ .type = T_PC, .did = did, .pasid = ps };
-	exp[n++] = (struct test_exp){ .type = T_IOTLB, .gran = 2, .did = did };
+	n = test_exp_teardown(exp, did, ps, td, false);
 	n += test_exp_drain(exp + n, did, ps, td);
 	test_expect_descs(test, ctx, exp, n);
 	test_expect_free_entry(test, td, ps);
@@ -712,6 +727,7 @@ static void intel_iommu_test_paging_caching_mode(struct kunit *test)
 	test_remove(td, pf);
 	intel_iommu_domain_free(&sl->domain);
 	intel_iommu_domain_free(&fl->domain);
+	__free_page(page);
 }
 
 /*
@@ -1866,7 +1882,8 @@ static void intel_iommu_test_paging_5level(struct kunit *test)
  * page tables for a device, so an SVA domain is refused there and leaves
  * nothing. A paging domain may go there, but its entry says no page-walk
  * snooping (PWSNP clear), and a domain shared with a snooping IOMMU stops
- * being coherent (its table writes are flushed) until it leaves that IOMMU.
+ * being coherent (its table writes from then on are flushed) until it
+ * leaves that IOMMU.
  * C alone does not decide for scalable mode: C clear with SMPWC set keeps
  * SVA, snooping walks and a coherent domain.
  */

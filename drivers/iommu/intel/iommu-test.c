@@ -555,6 +555,25 @@ static unsigned int test_exp_drain(struct test_exp *e, u16 did, u32 pasid,
 }
 
 /*
+ * remove_dev_pasid() of a present entry: the teardown, then the drain, and
+ * the entry left free
+ */
+static void test_remove_expect(struct kunit *test, struct test_ctx *ctx,
+			       struct test_dev *td, u16 did, u32 pasid,
+			       bool first_level)
+{
+	struct test_exp exp[8];
+	unsigned int n;
+
+	test_clear(ctx);
+	test_remove(td, pasid);
+	n = test_exp_teardown(exp, did, pasid, td, first_level);
+	n += test_exp_drain(exp + n, did, pasid, td);
+	test_expect_descs(test, ctx, exp, n);
+	test_expect_free_entry(test, td, pasid);
+}
+
+/*
  * An SVA domain at a PASID: the entry, nothing sent to write it (no caching
  * mode: a non-present entry is not cached), and the teardown sequence, with
  * the entry cleared before the PASID cache is invalidated.
@@ -565,11 +584,9 @@ static void intel_iommu_test_sva_entry(struct kunit *test)
 	struct page *pages[TEST_NR_PAGES];
 	struct test_dev *td = &ctx->d[0];
 	struct dmar_domain *domain;
-	struct test_exp exp[8];
 	struct mm_struct *mm;
 	const u32 pasid = 0x1234;
 	unsigned long addr;
-	unsigned int n;
 	u16 did;
 
 	mm = iommu_test_mm_create(test, &addr, pages, TEST_NR_PAGES);
@@ -586,15 +603,10 @@ static void intel_iommu_test_sva_entry(struct kunit *test)
 					     struct dev_pasid_info, link_domain));
 	KUNIT_EXPECT_TRUE(test, domain->has_iotlb_device);
 
-	test_clear(ctx);
-	test_remove(td, pasid);
-	n = test_exp_teardown(exp, did, pasid, td, true);
-	n += test_exp_drain(exp + n, did, pasid, td);
-	test_expect_descs(test, ctx, exp, n);
+	test_remove_expect(test, ctx, td, did, pasid, true);
 	/* The IOMMU reads the entry after it was cleared */
 	KUNIT_EXPECT_TRUE(test, ctx->descs[0].entry_valid);
 	KUNIT_EXPECT_EQ(test, ctx->descs[0].entry.val[0] & 1, 0);
-	test_expect_free_entry(test, td, pasid);
 	KUNIT_EXPECT_TRUE(test, list_empty(&domain->dev_pasids));
 	KUNIT_EXPECT_FALSE(test, test_bit(did, ctx->iommu.domain_ids));
 
@@ -618,7 +630,6 @@ static void intel_iommu_test_sva_caching_mode(struct kunit *test)
 	struct mm_struct *mm;
 	const u32 pasid = 77;
 	unsigned long addr;
-	unsigned int n;
 	u16 did;
 
 	ctx->iommu.cap |= BIT_ULL(7);
@@ -635,12 +646,7 @@ static void intel_iommu_test_sva_caching_mode(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, ctx->descs[0].entry_valid);
 	test_expect_sva_entry(test, ctx, &ctx->descs[0].entry, mm, did);
 
-	test_clear(ctx);
-	test_remove(td, pasid);
-	n = test_exp_teardown(exp, did, pasid, td, true);
-	n += test_exp_drain(exp + n, did, pasid, td);
-	test_expect_descs(test, ctx, exp, n);
-	test_expect_free_entry(test, td, pasid);
+	test_remove_expect(test, ctx, td, did, pasid, true);
 
 	test_sva_domain_free(domain);
 	iommu_test_mm_put(mm, pages, TEST_NR_PAGES);
@@ -665,7 +671,6 @@ static void intel_iommu_test_paging_caching_mode(struct kunit *test)
 	struct test_exp exp[8];
 	size_t mapped = 0;
 	struct page *page;
-	unsigned int n;
 	u16 did;
 
 	page = alloc_page(GFP_KERNEL);
@@ -717,12 +722,7 @@ static void intel_iommu_test_paging_caching_mode(struct kunit *test)
 	fl->domain.ops->iotlb_sync_map(&fl->domain, 0x10000, SZ_4K);
 	KUNIT_EXPECT_EQ(test, ctx->nr_descs, 0);
 
-	test_clear(ctx);
-	test_remove(td, ps);
-	n = test_exp_teardown(exp, did, ps, td, false);
-	n += test_exp_drain(exp + n, did, ps, td);
-	test_expect_descs(test, ctx, exp, n);
-	test_expect_free_entry(test, td, ps);
+	test_remove_expect(test, ctx, td, did, ps, false);
 
 	test_remove(td, pf);
 	intel_iommu_domain_free(&sl->domain);
@@ -928,7 +928,6 @@ static void intel_iommu_test_two_pasids(struct kunit *test)
 	const u32 p1 = 3, p2 = 1000;
 	unsigned long addr;
 	u16 did1, did2;
-	unsigned int n;
 
 	mm = iommu_test_mm_create(test, &addr, pages, TEST_NR_PAGES);
 	sva = test_sva_domain(test, mm);
@@ -972,12 +971,7 @@ static void intel_iommu_test_two_pasids(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, intel_iommu_attach_device(&paging->domain,
 							&td->pdev.dev), -EBUSY);
 
-	test_clear(ctx);
-	test_remove(td, p2);
-	n = test_exp_teardown(exp, did2, p2, td, false);
-	n += test_exp_drain(exp + n, did2, p2, td);
-	test_expect_descs(test, ctx, exp, n);
-	test_expect_free_entry(test, td, p2);
+	test_remove_expect(test, ctx, td, did2, p2, false);
 	/* p1 is untouched */
 	test_expect_sva_entry(test, ctx, test_entry(td, p1), mm, did1);
 

@@ -18,6 +18,8 @@
 #include <linux/pci-ats.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
+#include <linux/string.h>
+#include <trace/events/iommu.h>
 
 /* An mm with @nr anonymous pages at *@addr, all present and pinned */
 static inline struct mm_struct *iommu_test_mm_create(struct kunit *test,
@@ -133,6 +135,36 @@ static inline int iommu_test_pci_write_index(struct iommu_test_pci *tp,
 	return -1;
 }
 
+/*
+ * Chain the extended capabilities the function has, in place: one that it
+ * lacks keeps its slot with the null capability ID, so that the chain still
+ * starts at 0x100, and the PCI core's offset of it is 0, as pci_init_*()
+ * would leave it.
+ */
+static inline void iommu_test_pci_set_caps(struct iommu_test_pci *tp,
+					   bool ats, bool pasid, bool pri)
+{
+	static const struct {
+		int at, id, next;
+	} caps[] = {
+		{ IOMMU_TEST_ATS_CAP, PCI_EXT_CAP_ID_ATS, IOMMU_TEST_PASID_CAP },
+		{ IOMMU_TEST_PASID_CAP, PCI_EXT_CAP_ID_PASID, IOMMU_TEST_PRI_CAP },
+		{ IOMMU_TEST_PRI_CAP, PCI_EXT_CAP_ID_PRI, 0 },
+	};
+	const bool has[] = { ats, pasid, pri };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(caps); i++) {
+		__le32 hdr = cpu_to_le32((has[i] ? caps[i].id : 0) | 1 << 16 |
+					 caps[i].next << 20);
+
+		memcpy(&tp->cfg[caps[i].at], &hdr, sizeof(hdr));
+	}
+	tp->pdev.ats_cap = ats ? IOMMU_TEST_ATS_CAP : 0;
+	tp->pdev.pasid_cap = pasid ? IOMMU_TEST_PASID_CAP : 0;
+	tp->pdev.pri_cap = pri ? IOMMU_TEST_PRI_CAP : 0;
+}
+
 /* The function is test memory: nothing to free with its last reference */
 static inline void iommu_test_pci_release(struct device *dev)
 {
@@ -162,9 +194,7 @@ static inline void iommu_test_pci_init(struct kunit *test,
 	pdev->devfn = devfn;
 	pdev->cfg_size = PCI_CFG_SPACE_EXP_SIZE;
 	pdev->error_state = pci_channel_io_normal;
-	pdev->ats_cap = IOMMU_TEST_ATS_CAP;
-	pdev->pasid_cap = IOMMU_TEST_PASID_CAP;
-	pdev->pri_cap = IOMMU_TEST_PRI_CAP;
+	iommu_test_pci_set_caps(tp, true, true, true);
 	pdev->pasid_required = 1;
 	pdev->eetlp_prefix_path = 1;
 	device_initialize(&pdev->dev);
@@ -173,6 +203,109 @@ static inline void iommu_test_pci_init(struct kunit *test,
 	pdev->dev.bus = &pci_bus_type;
 	mutex_init(&tp->iommu.lock);
 	pdev->dev.iommu = &tp->iommu;
+}
+
+/*
+ * The refusals of SVA that iommu_sva_refuse() reports for one device while
+ * a test watches, through the sva_unavailable trace event: how many since
+ * the last check, and what the last one said.
+ */
+struct iommu_test_refusals {
+	struct device	*dev;
+	unsigned int	n;
+	int		err;
+	char		prefix[32];
+	char		piece[96];
+};
+
+static inline void iommu_test_refusal_probe(void *data, struct device *dev,
+					    int err, const char *prefix,
+					    const char *piece)
+{
+	struct iommu_test_refusals *r = data;
+
+	if (dev != r->dev)
+		return;
+	r->n++;
+	r->err = err;
+	strscpy(r->prefix, prefix, sizeof(r->prefix));
+	strscpy(r->piece, piece, sizeof(r->piece));
+}
+
+static inline int iommu_test_refusals_init(struct kunit_resource *res,
+					   void *context)
+{
+	struct iommu_test_refusals *r = context;
+
+	res->data = r;
+	return register_trace_sva_unavailable(iommu_test_refusal_probe, r);
+}
+
+static inline void iommu_test_refusals_free(struct kunit_resource *res)
+{
+	unregister_trace_sva_unavailable(iommu_test_refusal_probe, res->data);
+	tracepoint_synchronize_unregister();
+}
+
+/*
+ * Watch @dev's refusals until the end of the test, even one that a failed
+ * assertion ends: the probe goes with the test's resources.
+ */
+static inline struct iommu_test_refusals *
+iommu_test_refusals_watch(struct kunit *test, struct device *dev)
+{
+	struct iommu_test_refusals *r;
+	void *res;
+
+	r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	r->dev = dev;
+	res = kunit_alloc_resource(test, iommu_test_refusals_init,
+				   iommu_test_refusals_free, GFP_KERNEL, r);
+	KUNIT_ASSERT_NOT_NULL(test, res);
+	return r;
+}
+
+/*
+ * @ret is the errno of exactly one refusal since the last check, @err, that
+ * said "<prefix> <piece>"; or, for @err 0, success with no refusal.
+ */
+static inline void iommu_test_refused(struct kunit *test,
+				      struct iommu_test_refusals *r, int ret,
+				      int err, const char *prefix,
+				      const char *piece)
+{
+	KUNIT_EXPECT_EQ_MSG(test, ret, err, "%s", piece);
+	KUNIT_EXPECT_EQ_MSG(test, r->n, err ? 1U : 0U, "%s", piece);
+	if (err && r->n) {
+		KUNIT_EXPECT_EQ(test, r->err, err);
+		KUNIT_EXPECT_STREQ(test, r->prefix, prefix);
+		KUNIT_EXPECT_STREQ(test, r->piece, piece);
+	}
+	r->n = 0;
+}
+
+/* The first words of a refusal's line, by its errno: sva.rst's table */
+static inline bool iommu_test_refusal_says(int err, const char *prefix)
+{
+	switch (err) {
+	case -EOPNOTSUPP:
+		return !strcmp(prefix, "kernel lacks");
+	case -ENODEV:
+		return !strcmp(prefix, "no IOMMU") ||
+		       !strcmp(prefix, "IOMMU lacks");
+	case -ENXIO:
+		return !strcmp(prefix, "device lacks");
+	case -EACCES:
+		return !strcmp(prefix, "device has disabled");
+	case -EOVERFLOW:
+		return !strcmp(prefix, "device cannot use");
+	case -EPERM:
+		return !strcmp(prefix, "platform forbids");
+	case -EINVAL:
+		return !strcmp(prefix, "driver did not enable");
+	}
+	return false;
 }
 
 #endif /* _IOMMU_SVA_KUNIT_H */

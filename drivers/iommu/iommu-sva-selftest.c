@@ -447,7 +447,7 @@ static int mock_dev_enable_feat(struct device *dev,
 	if (feat != IOMMU_DEV_FEAT_SVA)
 		return -EINVAL;
 	if (dev->iommu->max_pasids <= 1)
-		return -EOPNOTSUPP;
+		return iommu_sva_refuse(dev, IOMMU_SVA_DEV_LACKS, "PASIDs");
 	if (mdev->sva_enabled)
 		return -EBUSY;
 

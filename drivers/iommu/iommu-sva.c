@@ -441,6 +441,10 @@ iommu_sva_bind_device(struct device *dev, struct mm_struct *mm, void *drvdata)
 	}
 
 	ret = __iommu_sva_alloc_pasid(mm, 1, dev->iommu->max_pasids - 1);
+	if (ret == -EOVERFLOW)
+		iommu_sva_refuse(dev, IOMMU_SVA_PASID_RANGE,
+				 "the process's PASID %u, beyond its %u",
+				 mm->pasid, dev->iommu->max_pasids);
 	if (ret)
 		goto out_unlock;
 

@@ -1350,11 +1350,14 @@ static void intel_iommu_test_refusals(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ctx->nr_descs, 0);
 	KUNIT_EXPECT_TRUE(test, xa_empty(&ctx->d[1].info.pasids));
 
-	/* SVA: devices without PRI are refused, the others too on x86 */
+	/*
+	 * SVA: a device without ATS is refused (intel_iommu_test_sva_refusals
+	 * has every reason), the others too on x86
+	 */
 	KUNIT_EXPECT_EQ(test, intel_iommu_enable_sva(&ctx->d[1].pdev.dev),
-			-EINVAL);
+			-ENXIO);
 	KUNIT_EXPECT_EQ(test, intel_iommu_enable_sva(&ctx->d[0].pdev.dev),
-			IS_ENABLED(CONFIG_X86) ? -EOPNOTSUPP : 0);
+			IS_ENABLED(CONFIG_X86) ? -EPERM : 0);
 
 	intel_iommu_domain_free(&paging->domain);
 	test_sva_domain_free(sva);
@@ -1765,7 +1768,7 @@ static void intel_iommu_test_pci_caps(struct kunit *test)
 	ctx->iommu.flags |= VTD_FLAG_SVM_CAPABLE;
 	KUNIT_EXPECT_EQ(test, intel_iommu_dev_enable_feat(dev,
 							  IOMMU_DEV_FEAT_SVA),
-			IS_ENABLED(CONFIG_X86) ? -EOPNOTSUPP : 0);
+			IS_ENABLED(CONFIG_X86) ? -EPERM : 0);
 	KUNIT_EXPECT_FALSE(test, tp->iommu.iopf_param);
 	KUNIT_EXPECT_EQ(test, intel_iommu_dev_disable_feat(dev,
 							   IOMMU_DEV_FEAT_IOPF),
@@ -1796,15 +1799,192 @@ static void intel_iommu_test_pci_caps(struct kunit *test)
 
 	/* A function without PRI: refused, its configuration untouched */
 	info->pri_supported = 0;
+	iommu_test_pci_set_caps(tp, true, true, false);
 	tp->nr_writes = 0;
 	KUNIT_EXPECT_EQ(test, intel_iommu_dev_enable_feat(dev,
 							  IOMMU_DEV_FEAT_IOPF),
-			-ENODEV);
+			-ENXIO);
 	KUNIT_EXPECT_EQ(test, intel_iommu_dev_enable_feat(dev,
 							  IOMMU_DEV_FEAT_SVA),
-			-EINVAL);
+			-EACCES);
 	KUNIT_EXPECT_EQ(test, tp->nr_writes, 0);
 
+	intel_iommu_domain_free(&paging->domain);
+	dev->iommu = NULL;
+	put_device(dev);
+}
+
+#define TEST_ECAP_DT	BIT_ULL(2)
+#define TEST_ECAP_PRS	BIT_ULL(29)
+#define TEST_ECAP_PASID	BIT_ULL(40)
+#define TEST_ECAP_PDS	BIT_ULL(42)
+#define TEST_ECAP_SMTS	BIT_ULL(43)
+#define TEST_ECAP_FLTS	BIT_ULL(47)
+#define TEST_ECAP_SMPWC	BIT_ULL(48)
+
+/* SVA on the function of @info, with the IOMMU's ecap set to @ecap */
+static int test_enable_sva_ecap(struct device_domain_info *info, u64 ecap)
+{
+	struct intel_iommu *iommu = info->iommu;
+	u64 saved = iommu->ecap;
+	int ret;
+
+	iommu->ecap = ecap;
+	iommu->flags &= ~VTD_FLAG_SVM_CAPABLE;
+	intel_svm_check(iommu);
+	ret = intel_iommu_dev_enable_feat(info->dev, IOMMU_DEV_FEAT_SVA);
+	iommu->ecap = saved;
+	iommu->flags &= ~VTD_FLAG_SVM_CAPABLE;
+	intel_svm_check(iommu);
+	return ret;
+}
+
+/*
+ * Why SVA, or IOPF, is refused: each missing piece, of the IOMMU or of the
+ * PCI function, gives the errno of its kind (Documentation/iommu/sva.rst)
+ * and one sva_unavailable event naming it; a capability that the function
+ * has but that is off is "disabled" (-EACCES), one that it lacks "lacks"
+ * (-ENXIO). A refusal writes nothing to the function and enables nothing.
+ * With every piece there, x86 refuses SVA on its own (-EPERM).
+ */
+static void intel_iommu_test_sva_refusals(struct kunit *test)
+{
+	struct test_ctx *ctx = test->priv;
+	struct intel_iommu *iommu = &ctx->iommu;
+	const u64 ecap = iommu->ecap;
+	struct device_domain_info *info;
+	struct iommu_test_refusals *r;
+	struct iommu_test_pci *tp;
+	struct dmar_domain *paging;
+	struct pci_dev *pdev;
+	struct device *dev;
+	int ret;
+
+	tp = kunit_kzalloc(test, sizeof(*tp), GFP_KERNEL);
+	info = kunit_kzalloc(test, sizeof(*info), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, tp);
+	KUNIT_ASSERT_NOT_NULL(test, info);
+	iommu_test_pci_init(test, tp, "intel-iommu-kunit-refused",
+			    PCI_DEVFN(4, 2));
+	tp->cfg[IOMMU_TEST_ATS_CAP + PCI_ATS_CAP] = TEST_QDEP |
+						    PCI_ATS_CAP_PAGE_ALIGNED;
+	pdev = &tp->pdev;
+	dev = &pdev->dev;
+	info->dev = dev;
+	info->iommu = iommu;
+	info->devfn = pdev->devfn;
+	xa_init(&info->pasids);
+	tp->iommu.iommu_dev = &iommu->iommu;
+	r = iommu_test_refusals_watch(test, dev);
+
+	/* No driver state: no IOMMU translates the function */
+	ret = intel_iommu_dev_enable_feat(dev, IOMMU_DEV_FEAT_SVA);
+	iommu_test_refused(test, r, ret, -ENODEV, "no IOMMU",
+			   "translating the device");
+	ret = intel_iommu_dev_enable_feat(dev, IOMMU_DEV_FEAT_IOPF);
+	iommu_test_refused(test, r, ret, -ENODEV, "no IOMMU",
+			   "translating the device");
+
+	tp->iommu.priv = info;
+	info->ats_supported = 1;
+	info->pasid_supported = pci_pasid_features(pdev) | 1;
+	info->pri_supported = 1;
+	paging = test_paging_domain(test, false);
+	info->domain = paging;
+	iommu_enable_pci_caps(info);
+	KUNIT_ASSERT_TRUE(test, info->pasid_enabled);
+	KUNIT_ASSERT_TRUE(test, info->pri_enabled);
+	KUNIT_ASSERT_TRUE(test, info->ats_enabled);
+	tp->nr_writes = 0;
+
+	/* Everything there: IOPF is possible, SVA is refused by x86 alone */
+	ret = intel_iommu_dev_enable_feat(dev, IOMMU_DEV_FEAT_IOPF);
+	iommu_test_refused(test, r, ret, 0, "", "");
+	ret = intel_iommu_dev_enable_feat(dev, IOMMU_DEV_FEAT_SVA);
+	iommu_test_refused(test, r, ret, -EPERM, "platform forbids",
+			   "SVA on x86: kernel page tables are freed without IOMMU invalidation");
+
+	/* What the IOMMU lacks to walk the CPU's tables, in that order */
+	ret = test_enable_sva_ecap(info, ecap & ~TEST_ECAP_SMTS);
+	iommu_test_refused(test, r, ret, -ENODEV, "IOMMU lacks",
+			   "scalable mode");
+	ret = test_enable_sva_ecap(info, ecap & ~TEST_ECAP_PASID);
+	iommu_test_refused(test, r, ret, -ENODEV, "IOMMU lacks",
+			   "PASIDs (ECAP.PASID)");
+	ret = test_enable_sva_ecap(info, ecap & ~TEST_ECAP_FLTS);
+	iommu_test_refused(test, r, ret, -ENODEV, "IOMMU lacks",
+			   "first-level translation (ECAP.FLTS)");
+	ret = test_enable_sva_ecap(info, ecap & ~TEST_ECAP_SMPWC);
+	iommu_test_refused(test, r, ret, -ENODEV, "IOMMU lacks",
+			   "snooped page walks (ECAP.SMPWC)");
+	/* ... and for ATS and page requests */
+	ret = test_enable_sva_ecap(info, ecap & ~TEST_ECAP_DT);
+	iommu_test_refused(test, r, ret, -ENODEV, "IOMMU lacks",
+			   "device-TLBs (ECAP.DT)");
+	ret = test_enable_sva_ecap(info, ecap & ~TEST_ECAP_PRS);
+	iommu_test_refused(test, r, ret, -ENODEV, "IOMMU lacks",
+			   "page requests (ECAP.PRS, ECAP.PDS)");
+	ret = test_enable_sva_ecap(info, ecap & ~TEST_ECAP_PDS);
+	iommu_test_refused(test, r, ret, -ENODEV, "IOMMU lacks",
+			   "page requests (ECAP.PRS, ECAP.PDS)");
+	iommu->ecap = ecap & ~TEST_ECAP_SMTS;
+	ret = intel_iommu_dev_enable_feat(dev, IOMMU_DEV_FEAT_IOPF);
+	iommu_test_refused(test, r, ret, -ENODEV, "IOMMU lacks",
+			   "scalable mode");
+	iommu->ecap = ecap;
+
+	/* The function's capabilities: off, then absent */
+	info->pasid_enabled = 0;
+	ret = intel_iommu_dev_enable_feat(dev, IOMMU_DEV_FEAT_SVA);
+	iommu_test_refused(test, r, ret, -EACCES, "device has disabled",
+			   "PASID");
+	iommu_test_pci_set_caps(tp, true, false, true);
+	ret = intel_iommu_dev_enable_feat(dev, IOMMU_DEV_FEAT_SVA);
+	iommu_test_refused(test, r, ret, -ENXIO, "device lacks", "PASID");
+	iommu_test_pci_set_caps(tp, true, true, true);
+	info->pasid_enabled = 1;
+
+	info->ats_enabled = 0;
+	ret = intel_iommu_dev_enable_feat(dev, IOMMU_DEV_FEAT_SVA);
+	iommu_test_refused(test, r, ret, -EACCES, "device has disabled", "ATS");
+	/* The function has ATS, the IOMMU's ATSR not its root port */
+	info->ats_supported = 0;
+	ret = intel_iommu_dev_enable_feat(dev, IOMMU_DEV_FEAT_SVA);
+	iommu_test_refused(test, r, ret, -ENODEV, "IOMMU lacks",
+			   "ATS at the device's root port (ATSR)");
+	ret = intel_iommu_dev_enable_feat(dev, IOMMU_DEV_FEAT_IOPF);
+	iommu_test_refused(test, r, ret, -ENODEV, "IOMMU lacks",
+			   "ATS at the device's root port (ATSR)");
+	iommu_test_pci_set_caps(tp, false, true, true);
+	ret = intel_iommu_dev_enable_feat(dev, IOMMU_DEV_FEAT_SVA);
+	iommu_test_refused(test, r, ret, -ENXIO, "device lacks", "ATS");
+	ret = intel_iommu_dev_enable_feat(dev, IOMMU_DEV_FEAT_IOPF);
+	iommu_test_refused(test, r, ret, -ENXIO, "device lacks", "ATS");
+	iommu_test_pci_set_caps(tp, true, true, true);
+	info->ats_supported = 1;
+	info->ats_enabled = 1;
+
+	info->pri_enabled = 0;
+	ret = intel_iommu_dev_enable_feat(dev, IOMMU_DEV_FEAT_SVA);
+	iommu_test_refused(test, r, ret, -EACCES, "device has disabled", "PRI");
+	info->pri_supported = 0;
+	ret = intel_iommu_dev_enable_feat(dev, IOMMU_DEV_FEAT_IOPF);
+	iommu_test_refused(test, r, ret, -EACCES, "device has disabled", "PRI");
+	iommu_test_pci_set_caps(tp, true, true, false);
+	ret = intel_iommu_dev_enable_feat(dev, IOMMU_DEV_FEAT_SVA);
+	iommu_test_refused(test, r, ret, -ENXIO, "device lacks", "PRI");
+	ret = intel_iommu_dev_enable_feat(dev, IOMMU_DEV_FEAT_IOPF);
+	iommu_test_refused(test, r, ret, -ENXIO, "device lacks", "PRI");
+	iommu_test_pci_set_caps(tp, true, true, true);
+	info->pri_supported = 1;
+	info->pri_enabled = 1;
+
+	/* Nothing was written to the function, nothing enabled */
+	KUNIT_EXPECT_EQ(test, tp->nr_writes, 0);
+	KUNIT_EXPECT_FALSE(test, tp->iommu.iopf_param);
+	KUNIT_EXPECT_FALSE(test, tp->iommu.fault_param);
+
+	iommu_disable_dev_iotlb(info);
 	intel_iommu_domain_free(&paging->domain);
 	dev->iommu = NULL;
 	put_device(dev);
@@ -2102,6 +2282,7 @@ static struct kunit_case intel_iommu_test_cases[] = {
 	KUNIT_CASE(intel_iommu_test_sva_two_iommus),
 	KUNIT_CASE(intel_iommu_test_paging_two_iommus),
 	KUNIT_CASE(intel_iommu_test_pci_caps),
+	KUNIT_CASE(intel_iommu_test_sva_refusals),
 	KUNIT_CASE(intel_iommu_test_paging_5level),
 	KUNIT_CASE(intel_iommu_test_non_coherent),
 	{}
@@ -2117,8 +2298,9 @@ static struct kunit_suite intel_iommu_test_suite = {
 /*
  * The machine's devices behind VT-d. Enabling SVA must fail with the errno
  * of the first thing missing (an IOMMU able to walk the CPU's tables, then
- * PASID, ATS and PRI on the device, then the x86 refusal), and a bind must
- * then be refused; neither may leave anything behind.
+ * PASID, ATS and PRI on the device, then the x86 refusal) and one
+ * sva_unavailable event that names it with the words of that errno; a bind
+ * must then be refused; neither may leave anything behind.
  */
 static void intel_iommu_test_machine_no_sva(struct kunit *test)
 {
@@ -2131,30 +2313,35 @@ static void intel_iommu_test_machine_no_sva(struct kunit *test)
 	for_each_pci_dev(pdev) {
 		struct device *dev = &pdev->dev;
 		struct device_domain_info *info;
+		struct iommu_test_refusals *r;
 		struct iommu_sva *handle;
-		int expected;
+		int ret;
 
 		if (!dev->iommu || !dev->iommu->iommu_dev ||
 		    dev_iommu_ops(dev) != &intel_iommu_ops)
 			continue;
 		info = dev_iommu_priv_get(dev);
-		if (!(info->iommu->flags & VTD_FLAG_SVM_CAPABLE))
-			expected = -ENODEV;
-		else if (!info->pasid_enabled || !info->pri_enabled ||
-			 !info->ats_enabled)
-			expected = -EINVAL;
-		else
-			expected = -EOPNOTSUPP;
 		tried++;
-		kunit_info(test, "%s: %s mode, PASID %d ATS %d PRI %d: %d\n",
+		r = iommu_test_refusals_watch(test, dev);
+		ret = iommu_dev_enable_feature(dev, IOMMU_DEV_FEAT_SVA);
+		kunit_info(test, "%s: %s mode, PASID %d ATS %d PRI %d: %d %s %s\n",
 			   dev_name(dev),
 			   sm_supported(info->iommu) ? "scalable" : "legacy",
 			   info->pasid_enabled, info->ats_enabled,
-			   info->pri_enabled, expected);
+			   info->pri_enabled, ret, r->prefix, r->piece);
 
-		KUNIT_EXPECT_EQ(test, iommu_dev_enable_feature(dev,
-							       IOMMU_DEV_FEAT_SVA),
-				expected);
+		KUNIT_EXPECT_LT(test, ret, 0);
+		KUNIT_EXPECT_EQ(test, r->n, 1U);
+		KUNIT_EXPECT_EQ(test, r->err, ret);
+		KUNIT_EXPECT_TRUE(test, iommu_test_refusal_says(ret, r->prefix));
+		if (!(info->iommu->flags & VTD_FLAG_SVM_CAPABLE)) {
+			KUNIT_EXPECT_EQ(test, ret, -ENODEV);
+			KUNIT_EXPECT_STREQ(test, r->piece,
+					   intel_svm_lacks(info->iommu));
+		} else if (info->pasid_enabled && info->pri_enabled &&
+			   info->ats_enabled) {
+			KUNIT_EXPECT_EQ(test, ret, -EPERM);
+		}
 		KUNIT_EXPECT_FALSE(test, dev->iommu->sva_enabled);
 		handle = iommu_sva_bind_device(dev, mm, NULL);
 		KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(handle), -ENODEV);

@@ -1927,6 +1927,202 @@ static void arm_smmu_test_pci_master(struct kunit *test)
 	put_device(dev);
 }
 
+/* IOPF, then SVA, enabled on @dev's master and off again: both succeed */
+static void test_sva_on_off(struct kunit *test, struct device *dev,
+			    struct iommu_test_refusals *r)
+{
+	int ret;
+
+	ret = arm_smmu_dev_enable_feature(dev, IOMMU_DEV_FEAT_IOPF);
+	iommu_test_refused(test, r, ret, 0, "", "");
+	ret = arm_smmu_dev_enable_feature(dev, IOMMU_DEV_FEAT_SVA);
+	iommu_test_refused(test, r, ret, 0, "", "");
+	KUNIT_EXPECT_EQ(test, arm_smmu_dev_disable_feature(dev,
+							   IOMMU_DEV_FEAT_SVA),
+			0);
+	KUNIT_EXPECT_EQ(test, arm_smmu_dev_disable_feature(dev,
+							   IOMMU_DEV_FEAT_IOPF),
+			0);
+}
+
+/*
+ * Why SVA, or IOPF, is refused: each missing piece, of the SMMU or of the
+ * master, gives the errno of its kind (Documentation/iommu/sva.rst) and
+ * one sva_unavailable event naming it; a PCI capability that the function
+ * has but that is off is "disabled" (-EACCES), one that it lacks "lacks"
+ * (-ENXIO); SVA on a master that could report faults but whose driver did
+ * not enable IOPF first is the caller's error (-EINVAL). A refusal enables
+ * nothing and writes nothing to the function.
+ */
+static void arm_smmu_test_sva_refusals(struct kunit *test)
+{
+	struct test_ctx *ctx = test->priv;
+	struct arm_smmu_device *smmu = &ctx->smmu;
+	struct test_master *m = &ctx->m[2];
+	struct arm_smmu_master *master = &m->master;
+	const u32 features = smmu->features | ARM_SMMU_FEAT_SVA |
+			     ARM_SMMU_FEAT_PRI | ARM_SMMU_FEAT_STALLS;
+	u64 mmfr0 = read_sanitised_ftr_reg(SYS_ID_AA64MMFR0_EL1);
+	unsigned int parange, asidbits;
+	struct iommu_test_refusals *r, *rp;
+	struct arm_smmu_master *pmaster;
+	struct test_pci *tp;
+	struct device *dev;
+	int ret;
+
+	smmu->features = features;
+	KUNIT_ASSERT_EQ(test, arm_smmu_init_queues(smmu), 0);
+	r = iommu_test_refusals_watch(test, m->dev);
+
+	/* What the SMMU lacks to share the CPU's tables, in that order */
+	smmu->features = features & ~(ARM_SMMU_FEAT_SVA | ARM_SMMU_FEAT_TRANS_S1 |
+				      ARM_SMMU_FEAT_COHERENCY);
+	ret = arm_smmu_dev_enable_feature(m->dev, IOMMU_DEV_FEAT_SVA);
+	iommu_test_refused(test, r, ret, -ENODEV, "IOMMU lacks",
+			   "stage-1 translation");
+	smmu->features |= ARM_SMMU_FEAT_TRANS_S1;
+	ret = arm_smmu_dev_enable_feature(m->dev, IOMMU_DEV_FEAT_SVA);
+	iommu_test_refused(test, r, ret, -ENODEV, "IOMMU lacks",
+			   "coherent table walks (COHACC)");
+	smmu->features |= ARM_SMMU_FEAT_COHERENCY | ARM_SMMU_FEAT_VAX;
+	smmu->pgsize_bitmap &= ~PAGE_SIZE;
+	ret = arm_smmu_dev_enable_feature(m->dev, IOMMU_DEV_FEAT_SVA);
+	iommu_test_refused(test, r, ret, -ENODEV, "IOMMU lacks",
+			   "the CPU's page size");
+	smmu->pgsize_bitmap |= PAGE_SIZE;
+	/* Smaller than any CPU's, where the CPU has more than the minimum */
+	parange = cpuid_feature_extract_unsigned_field(mmfr0,
+						       ID_AA64MMFR0_EL1_PARANGE_SHIFT);
+	asidbits = cpuid_feature_extract_unsigned_field(mmfr0,
+							ID_AA64MMFR0_EL1_ASIDBITS_SHIFT);
+	if (parange) {
+		smmu->oas = 31;
+		ret = arm_smmu_dev_enable_feature(m->dev, IOMMU_DEV_FEAT_SVA);
+		iommu_test_refused(test, r, ret, -ENODEV, "IOMMU lacks",
+				   "the CPUs' physical address size");
+	}
+	smmu->oas = 52;
+	if (asidbits) {
+		smmu->asid_bits = 8;
+		ret = arm_smmu_dev_enable_feature(m->dev, IOMMU_DEV_FEAT_SVA);
+		iommu_test_refused(test, r, ret, -ENODEV, "IOMMU lacks",
+				   "the CPUs' ASID size");
+	}
+	smmu->asid_bits = 16;
+	/* Nothing lacking that SVA needs, yet not found so at probe */
+	ret = arm_smmu_dev_enable_feature(m->dev, IOMMU_DEV_FEAT_SVA);
+	iommu_test_refused(test, r, ret, -ENODEV, "IOMMU lacks",
+			   "shared page tables");
+	KUNIT_EXPECT_TRUE(test, arm_smmu_sva_supported(smmu));
+	smmu->features = features;
+
+	smmu->ssid_bits = 0;
+	ret = arm_smmu_dev_enable_feature(m->dev, IOMMU_DEV_FEAT_SVA);
+	iommu_test_refused(test, r, ret, -ENODEV, "IOMMU lacks",
+			   "SubstreamIDs");
+	smmu->ssid_bits = TEST_SSID_BITS;
+	master->ssid_bits = 0;
+	ret = arm_smmu_dev_enable_feature(m->dev, IOMMU_DEV_FEAT_SVA);
+	iommu_test_refused(test, r, ret, -ENXIO, "device lacks",
+			   "SubstreamIDs (pasid-num-bits)");
+	master->ssid_bits = TEST_SSID_BITS;
+
+	/* A platform master reports faults by stalls alone */
+	ret = arm_smmu_dev_enable_feature(m->dev, IOMMU_DEV_FEAT_IOPF);
+	iommu_test_refused(test, r, ret, -ENXIO, "device lacks",
+			   "stalls (dma-can-stall)");
+	smmu->features &= ~ARM_SMMU_FEAT_STALLS;
+	ret = arm_smmu_dev_enable_feature(m->dev, IOMMU_DEV_FEAT_IOPF);
+	iommu_test_refused(test, r, ret, -ENODEV, "IOMMU lacks", "stalls");
+	smmu->features = features;
+	master->num_streams = 2;
+	master->stall_enabled = true;
+	ret = arm_smmu_dev_enable_feature(m->dev, IOMMU_DEV_FEAT_IOPF);
+	iommu_test_refused(test, r, ret, -ENODEV, "IOMMU lacks",
+			   "faults of a master with several StreamIDs");
+	master->num_streams = 1;
+	/* It could report faults: its driver must enable IOPF before SVA */
+	ret = arm_smmu_dev_enable_feature(m->dev, IOMMU_DEV_FEAT_SVA);
+	iommu_test_refused(test, r, ret, -EINVAL, "driver did not enable",
+			   "IOMMU_DEV_FEAT_IOPF");
+	KUNIT_EXPECT_FALSE(test, master->sva_enabled);
+	test_sva_on_off(test, m->dev, r);
+	master->stall_enabled = false;
+	/* One that cannot report faults has SVA without IOPF */
+	ret = arm_smmu_dev_enable_feature(m->dev, IOMMU_DEV_FEAT_SVA);
+	iommu_test_refused(test, r, ret, 0, "", "");
+	KUNIT_EXPECT_EQ(test, arm_smmu_dev_disable_feature(m->dev,
+							   IOMMU_DEV_FEAT_SVA),
+			0);
+
+	/* A PCI function reports faults by PRI, which needs ATS */
+	tp = kunit_kzalloc(test, sizeof(*tp), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, tp);
+	test_pci_init(test, ctx, tp);
+	pmaster = tp->master;
+	dev = &tp->pci.pdev.dev;
+	rp = iommu_test_refusals_watch(test, dev);
+	KUNIT_ASSERT_EQ(test, arm_smmu_enable_pasid(pmaster), 0);
+	/* As attach_dev() would have it with ATS on */
+	pmaster->ats_enabled = true;
+	tp->pci.nr_writes = 0;
+
+	smmu->features = features & ~ARM_SMMU_FEAT_PRI;
+	ret = arm_smmu_dev_enable_feature(dev, IOMMU_DEV_FEAT_IOPF);
+	iommu_test_refused(test, rp, ret, -ENODEV, "IOMMU lacks", "PRI");
+	smmu->features = features & ~ARM_SMMU_FEAT_ATS;
+	ret = arm_smmu_dev_enable_feature(dev, IOMMU_DEV_FEAT_IOPF);
+	iommu_test_refused(test, rp, ret, -ENODEV, "IOMMU lacks", "ATS");
+	smmu->features = features;
+	pmaster->ats_enabled = false;
+	ret = arm_smmu_dev_enable_feature(dev, IOMMU_DEV_FEAT_IOPF);
+	iommu_test_refused(test, rp, ret, -EACCES, "device has disabled",
+			   "ATS");
+	iommu_test_pci_set_caps(&tp->pci, false, true, true);
+	ret = arm_smmu_dev_enable_feature(dev, IOMMU_DEV_FEAT_IOPF);
+	iommu_test_refused(test, rp, ret, -ENXIO, "device lacks", "ATS");
+	pmaster->ats_enabled = true;
+	iommu_test_pci_set_caps(&tp->pci, true, true, false);
+	ret = arm_smmu_dev_enable_feature(dev, IOMMU_DEV_FEAT_IOPF);
+	iommu_test_refused(test, rp, ret, -ENXIO, "device lacks", "PRI");
+	/* A function with PRI that the PCI core did not take */
+	iommu_test_pci_set_caps(&tp->pci, true, true, true);
+	tp->pci.pdev.pri_cap = 0;
+	ret = arm_smmu_dev_enable_feature(dev, IOMMU_DEV_FEAT_IOPF);
+	iommu_test_refused(test, rp, ret, -EACCES, "device has disabled",
+			   "PRI");
+	/* PRI possible, SVA without IOPF: the driver's error */
+	iommu_test_pci_set_caps(&tp->pci, true, true, true);
+	ret = arm_smmu_dev_enable_feature(dev, IOMMU_DEV_FEAT_SVA);
+	iommu_test_refused(test, rp, ret, -EINVAL, "driver did not enable",
+			   "IOMMU_DEV_FEAT_IOPF");
+
+	/* No PASID: the function's is off, or it has none */
+	pmaster->ssid_bits = 0;
+	ret = arm_smmu_dev_enable_feature(dev, IOMMU_DEV_FEAT_SVA);
+	iommu_test_refused(test, rp, ret, -EACCES, "device has disabled",
+			   "PASID");
+	iommu_test_pci_set_caps(&tp->pci, true, false, true);
+	ret = arm_smmu_dev_enable_feature(dev, IOMMU_DEV_FEAT_SVA);
+	iommu_test_refused(test, rp, ret, -ENXIO, "device lacks", "PASID");
+	iommu_test_pci_set_caps(&tp->pci, true, true, true);
+	pmaster->ssid_bits = TEST_SSID_BITS;
+
+	/* Nothing was written to the function, nothing enabled */
+	KUNIT_EXPECT_EQ(test, tp->pci.nr_writes, 0);
+	KUNIT_EXPECT_FALSE(test, pmaster->iopf_enabled);
+	KUNIT_EXPECT_FALSE(test, pmaster->sva_enabled);
+	KUNIT_EXPECT_NULL(test, tp->pci.iommu.iopf_param);
+	KUNIT_EXPECT_EQ(test, r->n, 0U);
+
+	pmaster->ats_enabled = false;
+	arm_smmu_release_device(dev);
+	dev->iommu = NULL;
+	put_device(dev);
+	smmu->features &= ~(ARM_SMMU_FEAT_SVA | ARM_SMMU_FEAT_PRI |
+			    ARM_SMMU_FEAT_STALLS);
+}
+
 static u64 test_ste_word(struct test_ctx *ctx, struct test_master *m, int i)
 {
 	__le64 *ste = ctx->smmu.strtab_cfg.strtab;
@@ -2111,6 +2307,7 @@ static struct kunit_case arm_smmu_v3_test_cases[] = {
 	KUNIT_CASE(arm_smmu_test_non_coherent),
 	KUNIT_CASE(arm_smmu_test_domain_of_another_smmu),
 	KUNIT_CASE(arm_smmu_test_pci_master),
+	KUNIT_CASE(arm_smmu_test_sva_refusals),
 	{}
 };
 
@@ -2123,8 +2320,9 @@ static struct kunit_suite arm_smmu_v3_test_suite = {
 
 /*
  * The real SMMUs of the machine, if any: an SMMU without SubstreamIDs (QEMU's
- * SMMUv3) gives its masters no PASID, so enabling SVA must fail, a bind must
- * be refused, and neither may leave anything behind.
+ * SMMUv3) gives its masters no PASID, so enabling SVA must fail, saying
+ * what the SMMU lacks, a bind must be refused, and neither may leave
+ * anything behind.
  */
 static void arm_smmu_test_no_ssid_no_sva(struct kunit *test)
 {
@@ -2137,6 +2335,7 @@ static void arm_smmu_test_no_ssid_no_sva(struct kunit *test)
 	for_each_pci_dev(pdev) {
 		struct device *dev = &pdev->dev;
 		struct arm_smmu_master *master;
+		struct iommu_test_refusals *r;
 		struct iommu_sva *handle;
 
 		if (!dev->iommu || !dev->iommu->iommu_dev ||
@@ -2151,9 +2350,17 @@ static void arm_smmu_test_no_ssid_no_sva(struct kunit *test)
 
 		KUNIT_EXPECT_EQ(test, master->ssid_bits, 0);
 		KUNIT_EXPECT_LE(test, dev->iommu->max_pasids, 1);
+		r = iommu_test_refusals_watch(test, dev);
 		KUNIT_EXPECT_EQ(test, iommu_dev_enable_feature(dev,
 							       IOMMU_DEV_FEAT_SVA),
-				-EINVAL);
+				-ENODEV);
+		kunit_info(test, "%s: %s %s\n", dev_name(dev), r->prefix,
+			   r->piece);
+		KUNIT_EXPECT_EQ(test, r->n, 1U);
+		KUNIT_EXPECT_EQ(test, r->err, -ENODEV);
+		KUNIT_EXPECT_STREQ(test, r->prefix, "IOMMU lacks");
+		if (master->smmu->features & ARM_SMMU_FEAT_SVA)
+			KUNIT_EXPECT_STREQ(test, r->piece, "SubstreamIDs");
 		KUNIT_EXPECT_FALSE(test, dev->iommu->sva_enabled);
 		KUNIT_EXPECT_FALSE(test, master->sva_enabled);
 

@@ -133,12 +133,82 @@ TEST_F(sva, bind_needs_sva)
 	test_cmd_dev_create(8, &dev2);
 	test_err_bind(ENODEV, dev2);
 	test_cmd_dev_create(0, &dev3);
-	ASSERT_EQ(-EOPNOTSUPP, _test_cmd_sva(self->fd, dev3, 1));
+	ASSERT_EQ(-ENXIO, _test_cmd_sva(self->fd, dev3, 1));
 	test_err_bind(ENODEV, dev3);
 	/* The failed binds changed nothing: both can go */
 	test_cmd_dev_destroy(dev2);
 	test_cmd_dev_destroy(dev3);
 	ASSERT_EQ(self->pasid, mm_pasid(self->fd));
+}
+
+/* /dev/kmsg, read from its end on: what the kernel logs from now on */
+static int kmsg_open(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+
+	if (fd >= 0 && lseek(fd, 0, SEEK_END) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* How many records logged since the last call hold @text */
+static int kmsg_count(int fd, const char *text)
+{
+	char rec[2048];
+	ssize_t len;
+	int n = 0;
+
+	for (;;) {
+		len = read(fd, rec, sizeof(rec) - 1);
+		if (len < 0 && errno == EPIPE)
+			continue;	/* records overwritten under us */
+		if (len <= 0)
+			return n;
+		rec[len] = 0;
+		n += !!strstr(rec, text);
+	}
+}
+
+/*
+ * A refusal of SVA returns the errno of its kind (sva.rst) and logs one
+ * line that names the device and what it lacks; a flood of them is rate
+ * limited per device, so that another device still gets its line.
+ */
+TEST_F(sva, refusal_says_why)
+{
+	__u32 dev0, dev1;
+	char want[128];
+	int kmsg, i, n;
+
+	kmsg = kmsg_open();
+	if (kmsg < 0)
+		SKIP(return, "no /dev/kmsg");
+	test_cmd_dev_create(0, &dev0);
+	test_cmd_dev_create(0, &dev1);
+
+	ASSERT_EQ(-ENXIO, _test_cmd_sva(self->fd, dev0, 1));
+	snprintf(want, sizeof(want),
+		 " mock%u: SVA unavailable: device lacks PASIDs (-ENXIO)",
+		 dev0);
+	ASSERT_EQ(1, kmsg_count(kmsg, want));
+
+	for (i = 0; i < 40; i++)
+		ASSERT_EQ(-ENXIO, _test_cmd_sva(self->fd, dev0, 1));
+	n = kmsg_count(kmsg, want);
+	EXPECT_LT(0, n);
+	EXPECT_GT(40, n);
+
+	ASSERT_EQ(-ENXIO, _test_cmd_sva(self->fd, dev1, 1));
+	snprintf(want, sizeof(want),
+		 " mock%u: SVA unavailable: device lacks PASIDs (-ENXIO)",
+		 dev1);
+	ASSERT_EQ(1, kmsg_count(kmsg, want));
+	close(kmsg);
+	/* Refused, nothing was enabled: both can go */
+	test_cmd_dev_destroy(dev0);
+	test_cmd_dev_destroy(dev1);
 }
 
 /* A device with too few PASIDs for the mm's cannot bind it */
@@ -166,15 +236,24 @@ TEST_F(sva, bind_pasid_too_big)
 	ASSERT_LE(0, pid);
 	if (!pid) {
 		__u32 bind, pasid;
+		char want[160];
+		int kmsg;
 
 		/* A new mm gets a PASID above 1 from the big device ... */
 		if (_test_cmd_bind(self->fd, self->dev_id, &bind, &pasid) ||
 		    pasid < 2)
 			_exit(1);
 		/* ... that the small device cannot use: nothing changes */
+		kmsg = kmsg_open();
 		if (_test_cmd_bind(self->fd, dev1, NULL, NULL) != -EOVERFLOW ||
 		    mm_pasid(self->fd) != pasid)
 			_exit(2);
+		/* and the log says so */
+		snprintf(want, sizeof(want),
+			 " mock%u: SVA unavailable: device cannot use the process's PASID %u, beyond its 2 (-EOVERFLOW)",
+			 dev1, pasid);
+		if (kmsg >= 0 && kmsg_count(kmsg, want) != 1)
+			_exit(4);
 		_exit(_test_cmd_unbind(self->fd, bind) ? 3 : 0);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));

@@ -285,6 +285,82 @@ static inline void iommu_test_refused(struct kunit *test,
 	r->n = 0;
 }
 
+/* The sva_invalidate events of a test, the first four in order */
+struct iommu_test_invalidations {
+	unsigned int n;
+	struct {
+		struct device	*dev;
+		u32		pasid;
+		unsigned long	start, end;
+	} ev[4];
+};
+
+static inline void iommu_test_invalidation_probe(void *data,
+						 struct device *dev,
+						 ioasid_t pasid,
+						 unsigned long start,
+						 unsigned long end)
+{
+	struct iommu_test_invalidations *r = data;
+
+	if (r->n < ARRAY_SIZE(r->ev)) {
+		r->ev[r->n].dev = dev;
+		r->ev[r->n].pasid = pasid;
+		r->ev[r->n].start = start;
+		r->ev[r->n].end = end;
+	}
+	r->n++;
+}
+
+static inline int iommu_test_invalidations_init(struct kunit_resource *res,
+						void *context)
+{
+	res->data = context;
+	return register_trace_sva_invalidate(iommu_test_invalidation_probe,
+					     context);
+}
+
+static inline void iommu_test_invalidations_free(struct kunit_resource *res)
+{
+	unregister_trace_sva_invalidate(iommu_test_invalidation_probe,
+					res->data);
+	tracepoint_synchronize_unregister();
+}
+
+/* Record the sva_invalidate events until the end of the test */
+static inline struct iommu_test_invalidations *
+iommu_test_invalidations_watch(struct kunit *test)
+{
+	struct iommu_test_invalidations *r;
+	void *res;
+
+	r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	res = kunit_alloc_resource(test, iommu_test_invalidations_init,
+				   iommu_test_invalidations_free, GFP_KERNEL, r);
+	KUNIT_ASSERT_NOT_NULL(test, res);
+	return r;
+}
+
+/*
+ * Event @i says that [@start, @end) of the mm was invalidated for @dev at
+ * @pasid
+ */
+static inline void iommu_test_expect_invalidation(struct kunit *test,
+						  struct iommu_test_invalidations *r,
+						  unsigned int i,
+						  struct device *dev,
+						  u32 pasid,
+						  unsigned long start,
+						  unsigned long end)
+{
+	KUNIT_ASSERT_LT(test, i, (unsigned int)ARRAY_SIZE(r->ev));
+	KUNIT_EXPECT_PTR_EQ(test, r->ev[i].dev, dev);
+	KUNIT_EXPECT_EQ(test, r->ev[i].pasid, pasid);
+	KUNIT_EXPECT_EQ(test, r->ev[i].start, start);
+	KUNIT_EXPECT_EQ(test, r->ev[i].end, end);
+}
+
 /* The first words of a refusal's line, by its errno: sva.rst's table */
 static inline bool iommu_test_refusal_says(int err, const char *prefix)
 {

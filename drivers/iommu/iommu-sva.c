@@ -21,6 +21,8 @@
 #include <linux/xarray.h>
 #include <linux/sched/mm.h>
 
+#include <trace/events/iommu.h>
+
 #include "iommu-sva.h"
 
 /*
@@ -470,6 +472,7 @@ iommu_sva_bind_device(struct device *dev, struct mm_struct *mm, void *drvdata)
 			goto out_unlock;
 		}
 		refcount_inc(&handle->users);
+		trace_sva_bind(dev, mm->pasid);
 		mutex_unlock(&iommu_sva_lock);
 		mmput(mm);
 		return handle;
@@ -506,6 +509,7 @@ iommu_sva_bind_device(struct device *dev, struct mm_struct *mm, void *drvdata)
 	/* Dropped by the last iommu_sva_unbind_device() */
 	refcount_set(&handle->users, 1);
 	list_add(&handle->next, &domain->sva_handles);
+	trace_sva_bind(dev, mm->pasid);
 	mutex_unlock(&iommu_sva_lock);
 	mmput(mm);
 	return handle;
@@ -554,6 +558,7 @@ void iommu_sva_unbind_device(struct iommu_sva *handle)
 	lockdep_assert_not_held(&domain->mm->mmap_lock);
 
 	mutex_lock(&iommu_sva_lock);
+	trace_sva_unbind(dev, domain->mm->pasid);
 	/* Pairs with the refcount_set() or refcount_inc() of a bind */
 	if (!refcount_dec_and_test(&handle->users)) {
 		mutex_unlock(&iommu_sva_lock);

@@ -756,12 +756,13 @@ static void intel_iommu_test_sva_invalidate(struct kunit *test)
 {
 	struct test_ctx *ctx = test->priv;
 	struct page *pages[TEST_NR_PAGES];
+	struct iommu_test_invalidations *inv;
 	struct dmar_domain *domain;
 	struct test_exp exp[4];
 	struct mm_struct *mm;
 	const u32 pasid = 5;
+	unsigned int i, first;
 	unsigned long addr;
-	unsigned int i;
 	u16 did, sid;
 	u64 base;
 
@@ -774,7 +775,8 @@ static void intel_iommu_test_sva_invalidate(struct kunit *test)
 	test_expect_sva_entry(test, ctx, test_entry(&ctx->d[1], pasid), mm,
 			      did);
 
-	/* One page */
+	/* One page; the event names each device and PASID it reaches */
+	inv = iommu_test_invalidations_watch(test);
 	test_clear(ctx);
 	test_invalidate(domain, addr, addr + PAGE_SIZE);
 	exp[0] = (struct test_exp){ .type = T_PIOTLB, .gran = 3, .did = did,
@@ -782,6 +784,12 @@ static void intel_iommu_test_sva_invalidate(struct kunit *test)
 	exp[1] = (struct test_exp){ .type = T_DEVTLB, .did = sid,
 				    .pasid = pasid, .addr = addr, .am = 0 };
 	test_expect_descs(test, ctx, exp, 2);
+	KUNIT_EXPECT_EQ(test, inv->n, 2U);
+	first = inv->ev[0].dev == &ctx->d[0].pdev.dev ? 0 : 1;
+	iommu_test_expect_invalidation(test, inv, first, &ctx->d[0].pdev.dev,
+				       pasid, addr, addr + PAGE_SIZE);
+	iommu_test_expect_invalidation(test, inv, !first, &ctx->d[1].pdev.dev,
+				       pasid, addr, addr + PAGE_SIZE);
 
 	/* Pages 1 and 2 of a 4-page aligned block: the block */
 	base = 0x40000000;

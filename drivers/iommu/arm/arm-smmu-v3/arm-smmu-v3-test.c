@@ -699,13 +699,14 @@ static void arm_smmu_test_sva_invalidate(struct kunit *test)
 {
 	struct test_ctx *ctx = test->priv;
 	struct test_master *ma = &ctx->m[0], *mb = &ctx->m[1];
+	struct iommu_test_invalidations *inv;
 	struct page *pages[TEST_NR_PAGES];
 	struct arm_smmu_domain *sva;
 	struct mmu_notifier *mn;
 	struct test_exp *exp;
 	struct mm_struct *mm;
 	unsigned long addr, start;
-	unsigned int i, n;
+	unsigned int i, n, first;
 	u16 asid;
 
 	exp = kunit_kcalloc(test, CMDQ_MAX_TLBI_OPS + 8, sizeof(*exp),
@@ -721,9 +722,19 @@ static void arm_smmu_test_sva_invalidate(struct kunit *test)
 	test_reset_cmds(ctx);
 	asid = sva->sva_asid;
 
-	/* Three pages in a 16 KiB aligned block: ATC span of 4 pages */
+	/*
+	 * Three pages in a 16 KiB aligned block: ATC span of 4 pages; the
+	 * event names each master and SSID it reaches
+	 */
+	inv = iommu_test_invalidations_watch(test);
 	start = 0x40000000UL;
 	test_mn_invalidate(mn, mm, start, start + 3 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, inv->n, 2U);
+	first = inv->ev[0].dev == ma->dev ? 0 : 1;
+	iommu_test_expect_invalidation(test, inv, first, ma->dev, 3, start,
+				       start + 3 * PAGE_SIZE);
+	iommu_test_expect_invalidation(test, inv, !first, mb->dev, 3, start,
+				       start + 3 * PAGE_SIZE);
 	for (i = 0; i < 3; i++)
 		exp[i] = (struct test_exp){ .op = CMDQ_OP_TLBI_NH_VA,
 					    .asid = asid,

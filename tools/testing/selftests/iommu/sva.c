@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -209,6 +210,209 @@ TEST_F(sva, refusal_says_why)
 	/* Refused, nothing was enabled: both can go */
 	test_cmd_dev_destroy(dev0);
 	test_cmd_dev_destroy(dev1);
+}
+
+/* tracefs, mounted where the kernel offers it if no one did */
+static const char *tracefs_dir(void)
+{
+	static const char *const dirs[] = {
+		"/sys/kernel/tracing", "/sys/kernel/debug/tracing",
+	};
+	char path[128];
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/events/iommu", dirs[i]);
+		if (!access(path, F_OK))
+			return dirs[i];
+	}
+	if (mount("nodev", dirs[0], "tracefs", 0, NULL))
+		return NULL;
+	snprintf(path, sizeof(path), "%s/events/iommu", dirs[0]);
+	return access(path, F_OK) ? NULL : dirs[0];
+}
+
+static int tracefs_write(const char *dir, const char *file, const char *val)
+{
+	char path[256];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_WRONLY | O_TRUNC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static const char *const pasid_events[] = {
+	"sva_bind", "sva_unbind", "attach_device_pasid", "detach_device_pasid",
+	"io_page_request", "io_page_handled", "io_page_response",
+};
+
+static int pasid_events_enable(const char *dir, const char *on)
+{
+	char file[96];
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(pasid_events); i++) {
+		snprintf(file, sizeof(file), "events/iommu/%s/enable",
+			 pasid_events[i]);
+		ret = tracefs_write(dir, file, on);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* The whole trace buffer, as text */
+static char *tracefs_read(const char *dir)
+{
+	size_t len = 0, size = 1 << 16;
+	char path[256], *buf = malloc(size);
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/trace", dir);
+	fd = open(path, O_RDONLY);
+	if (fd < 0 || !buf)
+		return NULL;
+	while ((n = read(fd, buf + len, size - len - 1)) > 0) {
+		len += n;
+		if (size - len < 4096)
+			buf = realloc(buf, size *= 2);
+		if (!buf)
+			break;
+	}
+	close(fd);
+	if (buf)
+		buf[len] = 0;
+	return buf;
+}
+
+/*
+ * The next line of @log from *@at on that holds @want: move *@at past it
+ * and return the rest of that line, or NULL.
+ */
+static const char *trace_next(const char **at, const char *want)
+{
+	const char *p = strstr(*at, want);
+
+	if (!p)
+		return NULL;
+	*at = p + strlen(want);
+	return *at;
+}
+
+/*
+ * The trace events of a bind, of a DMA that faults and is answered, of one
+ * refused, and of the unbind come in that order, each naming the device,
+ * the PASID, and the process that asked, with exactly what happened.
+ */
+TEST_F(sva, trace_events)
+{
+	char *buf = map_anon(page_size, PROT_READ | PROT_WRITE);
+	char *none = map_anon(page_size, PROT_NONE);
+	char want[256], comm[32] = "", tmp[8];
+	const char *dir, *at, *rest;
+	__u32 dev, bind, pasid;
+	unsigned long grpid;
+	int fd, pid = getpid();
+	char *log;
+
+	ASSERT_NE(NULL, buf);
+	ASSERT_NE(NULL, none);
+	dir = tracefs_dir();
+	if (!dir)
+		SKIP(return, "no tracefs with the iommu events");
+	fd = open("/proc/self/comm", O_RDONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_LT(0, read(fd, comm, sizeof(comm) - 1));
+	close(fd);
+	comm[strcspn(comm, "\n")] = 0;
+
+	ASSERT_EQ(0, tracefs_write(dir, "trace", ""));
+	ASSERT_EQ(0, pasid_events_enable(dir, "1"));
+	test_cmd_dev_create(20, &dev);
+	test_cmd_sva_enable(dev);
+	test_cmd_bind(dev, &bind, &pasid);
+	/* Never touched: the read faults, and the fault is answered */
+	test_cmd_dma(dev, pasid, buf, tmp, 8, 0);
+	/* No access: the fault is answered invalid */
+	test_err_dma(EFAULT, dev, pasid, none, tmp, 8, 0);
+	test_cmd_unbind(bind);
+	ASSERT_EQ(0, pasid_events_enable(dir, "0"));
+	log = tracefs_read(dir);
+	ASSERT_NE(NULL, log);
+	at = log;
+
+	snprintf(want, sizeof(want),
+		 "attach_device_pasid: device=mock%u pasid=%u type=sva pid=%d comm=%s\n",
+		 dev, pasid, pid, comm);
+	ASSERT_NE(NULL, trace_next(&at, want)) TH_LOG("%s", want);
+	snprintf(want, sizeof(want),
+		 "sva_bind: device=mock%u pasid=%u pid=%d comm=%s\n", dev,
+		 pasid, pid, comm);
+	ASSERT_NE(NULL, trace_next(&at, want)) TH_LOG("%s", want);
+
+	/* The page request, its group handled, the response: success */
+	snprintf(want, sizeof(want),
+		 "io_page_request: device=mock%u pasid=%u grpid=", dev, pasid);
+	rest = trace_next(&at, want);
+	ASSERT_NE(NULL, rest) TH_LOG("%s", want);
+	grpid = strtoul(rest, NULL, 10);
+	snprintf(want, sizeof(want), "%lu addr=%#lx perm=0x1 last=1\n",
+		 grpid, (unsigned long)buf);
+	ASSERT_EQ(0, strncmp(rest, want, strlen(want)))
+		TH_LOG("%s: %.80s", want, rest);
+	snprintf(want, sizeof(want),
+		 "io_page_handled: device=mock%u pasid=%u grpid=%lu code=success\n",
+		 dev, pasid, grpid);
+	ASSERT_NE(NULL, trace_next(&at, want)) TH_LOG("%s", want);
+	snprintf(want, sizeof(want),
+		 "io_page_response: device=mock%u pasid=%u grpid=%lu code=success\n",
+		 dev, pasid, grpid);
+	ASSERT_NE(NULL, trace_next(&at, want)) TH_LOG("%s", want);
+
+	/* The same for the page without access: invalid */
+	snprintf(want, sizeof(want),
+		 "io_page_request: device=mock%u pasid=%u grpid=", dev, pasid);
+	rest = trace_next(&at, want);
+	ASSERT_NE(NULL, rest) TH_LOG("%s", want);
+	grpid = strtoul(rest, NULL, 10);
+	snprintf(want, sizeof(want), "%lu addr=%#lx perm=0x1 last=1\n",
+		 grpid, (unsigned long)none);
+	ASSERT_EQ(0, strncmp(rest, want, strlen(want)))
+		TH_LOG("%s: %.80s", want, rest);
+	snprintf(want, sizeof(want),
+		 "io_page_handled: device=mock%u pasid=%u grpid=%lu code=invalid\n",
+		 dev, pasid, grpid);
+	ASSERT_NE(NULL, trace_next(&at, want)) TH_LOG("%s", want);
+	snprintf(want, sizeof(want),
+		 "io_page_response: device=mock%u pasid=%u grpid=%lu code=invalid\n",
+		 dev, pasid, grpid);
+	ASSERT_NE(NULL, trace_next(&at, want)) TH_LOG("%s", want);
+
+	snprintf(want, sizeof(want),
+		 "sva_unbind: device=mock%u pasid=%u pid=%d comm=%s\n", dev,
+		 pasid, pid, comm);
+	ASSERT_NE(NULL, trace_next(&at, want)) TH_LOG("%s", want);
+	snprintf(want, sizeof(want),
+		 "detach_device_pasid: device=mock%u pasid=%u pid=%d comm=%s\n",
+		 dev, pasid, pid, comm);
+	ASSERT_NE(NULL, trace_next(&at, want)) TH_LOG("%s", want);
+	/* Nothing else happened to the device */
+	snprintf(want, sizeof(want), "device=mock%u ", dev);
+	EXPECT_EQ(NULL, strstr(at, want));
+
+	free(log);
+	test_cmd_sva_disable(dev);
+	test_cmd_dev_destroy(dev);
+	munmap(buf, page_size);
+	munmap(none, page_size);
 }
 
 /* A device with too few PASIDs for the mm's cannot bind it */

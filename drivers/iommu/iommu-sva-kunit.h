@@ -285,8 +285,12 @@ static inline void iommu_test_refused(struct kunit *test,
 	r->n = 0;
 }
 
-/* The sva_invalidate events of a test, the first four in order */
+/*
+ * The sva_invalidate events of a test for the devices it watches, the
+ * first four in order
+ */
 struct iommu_test_invalidations {
+	struct device *devs[2];
 	unsigned int n;
 	struct {
 		struct device	*dev;
@@ -303,6 +307,8 @@ static inline void iommu_test_invalidation_probe(void *data,
 {
 	struct iommu_test_invalidations *r = data;
 
+	if (dev != r->devs[0] && dev != r->devs[1])
+		return;
 	if (r->n < ARRAY_SIZE(r->ev)) {
 		r->ev[r->n].dev = dev;
 		r->ev[r->n].pasid = pasid;
@@ -327,15 +333,21 @@ static inline void iommu_test_invalidations_free(struct kunit_resource *res)
 	tracepoint_synchronize_unregister();
 }
 
-/* Record the sva_invalidate events until the end of the test */
+/*
+ * Record the sva_invalidate events of @dev0 and @dev1 until the end of the
+ * test: others, of the machine's own SVA, do not count
+ */
 static inline struct iommu_test_invalidations *
-iommu_test_invalidations_watch(struct kunit *test)
+iommu_test_invalidations_watch(struct kunit *test, struct device *dev0,
+			       struct device *dev1)
 {
 	struct iommu_test_invalidations *r;
 	void *res;
 
 	r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, r);
+	r->devs[0] = dev0;
+	r->devs[1] = dev1;
 	res = kunit_alloc_resource(test, iommu_test_invalidations_init,
 				   iommu_test_invalidations_free, GFP_KERNEL, r);
 	KUNIT_ASSERT_NOT_NULL(test, res);

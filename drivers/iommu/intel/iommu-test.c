@@ -776,7 +776,8 @@ static void intel_iommu_test_sva_invalidate(struct kunit *test)
 			      did);
 
 	/* One page; the event names each device and PASID it reaches */
-	inv = iommu_test_invalidations_watch(test);
+	inv = iommu_test_invalidations_watch(test, &ctx->d[0].pdev.dev,
+					     &ctx->d[1].pdev.dev);
 	test_clear(ctx);
 	test_invalidate(domain, addr, addr + PAGE_SIZE);
 	exp[0] = (struct test_exp){ .type = T_PIOTLB, .gran = 3, .did = did,
@@ -1805,8 +1806,13 @@ static void intel_iommu_test_pci_caps(struct kunit *test)
 	KUNIT_EXPECT_GT(test, pri_at, ats_at);
 	KUNIT_EXPECT_GT(test, pasid_at, pri_at);
 
-	/* A function without PRI: refused, its configuration untouched */
+	/*
+	 * A function without PRI, PASID and ATS on as far as the driver
+	 * knows: refused for PRI, its configuration untouched
+	 */
 	info->pri_supported = 0;
+	info->pasid_enabled = 1;
+	info->ats_enabled = 1;
 	iommu_test_pci_set_caps(tp, true, true, false);
 	tp->nr_writes = 0;
 	KUNIT_EXPECT_EQ(test, intel_iommu_dev_enable_feat(dev,
@@ -1814,8 +1820,10 @@ static void intel_iommu_test_pci_caps(struct kunit *test)
 			-ENXIO);
 	KUNIT_EXPECT_EQ(test, intel_iommu_dev_enable_feat(dev,
 							  IOMMU_DEV_FEAT_SVA),
-			-EACCES);
+			-ENXIO);
 	KUNIT_EXPECT_EQ(test, tp->nr_writes, 0);
+	info->pasid_enabled = 0;
+	info->ats_enabled = 0;
 
 	intel_iommu_domain_free(&paging->domain);
 	dev->iommu = NULL;

@@ -726,7 +726,7 @@ static void arm_smmu_test_sva_invalidate(struct kunit *test)
 	 * Three pages in a 16 KiB aligned block: ATC span of 4 pages; the
 	 * event names each master and SSID it reaches
 	 */
-	inv = iommu_test_invalidations_watch(test);
+	inv = iommu_test_invalidations_watch(test, ma->dev, mb->dev);
 	start = 0x40000000UL;
 	test_mn_invalidate(mn, mm, start, start + 3 * PAGE_SIZE);
 	KUNIT_EXPECT_EQ(test, inv->n, 2U);

@@ -308,6 +308,37 @@ static const char *trace_next(const char **at, const char *want)
 }
 
 /*
+ * From *@at on: the page request of @dev at @pasid for @addr, then its
+ * group handled and answered with @code, with the request's group ID
+ */
+static void expect_fault_events(struct __test_metadata *_metadata,
+				const char **at, __u32 dev, __u32 pasid,
+				void *addr, const char *code)
+{
+	const char *rest;
+	unsigned long grpid;
+	char want[256];
+
+	snprintf(want, sizeof(want),
+		 "io_page_request: device=mock%u pasid=%u grpid=", dev, pasid);
+	rest = trace_next(at, want);
+	ASSERT_NE(NULL, rest) TH_LOG("%s", want);
+	grpid = strtoul(rest, NULL, 10);
+	snprintf(want, sizeof(want), "%lu addr=%#lx perm=0x1 last=1\n",
+		 grpid, (unsigned long)addr);
+	ASSERT_EQ(0, strncmp(rest, want, strlen(want)))
+		TH_LOG("%s: %.80s", want, rest);
+	snprintf(want, sizeof(want),
+		 "io_page_handled: device=mock%u pasid=%u grpid=%lu code=%s\n",
+		 dev, pasid, grpid, code);
+	ASSERT_NE(NULL, trace_next(at, want)) TH_LOG("%s", want);
+	snprintf(want, sizeof(want),
+		 "io_page_response: device=mock%u pasid=%u grpid=%lu code=%s\n",
+		 dev, pasid, grpid, code);
+	ASSERT_NE(NULL, trace_next(at, want)) TH_LOG("%s", want);
+}
+
+/*
  * The trace events of a bind, of a DMA that faults and is answered, of one
  * refused, and of the unbind come in that order, each naming the device,
  * the PASID, and the process that asked, with exactly what happened.
@@ -317,9 +348,8 @@ TEST_F(sva, trace_events)
 	char *buf = map_anon(page_size, PROT_READ | PROT_WRITE);
 	char *none = map_anon(page_size, PROT_NONE);
 	char want[256], comm[32] = "", tmp[8];
-	const char *dir, *at, *rest;
+	const char *dir, *at;
 	__u32 dev, bind, pasid;
-	unsigned long grpid;
 	int fd, pid = getpid();
 	char *log;
 
@@ -359,42 +389,9 @@ TEST_F(sva, trace_events)
 	ASSERT_NE(NULL, trace_next(&at, want)) TH_LOG("%s", want);
 
 	/* The page request, its group handled, the response: success */
-	snprintf(want, sizeof(want),
-		 "io_page_request: device=mock%u pasid=%u grpid=", dev, pasid);
-	rest = trace_next(&at, want);
-	ASSERT_NE(NULL, rest) TH_LOG("%s", want);
-	grpid = strtoul(rest, NULL, 10);
-	snprintf(want, sizeof(want), "%lu addr=%#lx perm=0x1 last=1\n",
-		 grpid, (unsigned long)buf);
-	ASSERT_EQ(0, strncmp(rest, want, strlen(want)))
-		TH_LOG("%s: %.80s", want, rest);
-	snprintf(want, sizeof(want),
-		 "io_page_handled: device=mock%u pasid=%u grpid=%lu code=success\n",
-		 dev, pasid, grpid);
-	ASSERT_NE(NULL, trace_next(&at, want)) TH_LOG("%s", want);
-	snprintf(want, sizeof(want),
-		 "io_page_response: device=mock%u pasid=%u grpid=%lu code=success\n",
-		 dev, pasid, grpid);
-	ASSERT_NE(NULL, trace_next(&at, want)) TH_LOG("%s", want);
-
+	expect_fault_events(_metadata, &at, dev, pasid, buf, "success");
 	/* The same for the page without access: invalid */
-	snprintf(want, sizeof(want),
-		 "io_page_request: device=mock%u pasid=%u grpid=", dev, pasid);
-	rest = trace_next(&at, want);
-	ASSERT_NE(NULL, rest) TH_LOG("%s", want);
-	grpid = strtoul(rest, NULL, 10);
-	snprintf(want, sizeof(want), "%lu addr=%#lx perm=0x1 last=1\n",
-		 grpid, (unsigned long)none);
-	ASSERT_EQ(0, strncmp(rest, want, strlen(want)))
-		TH_LOG("%s: %.80s", want, rest);
-	snprintf(want, sizeof(want),
-		 "io_page_handled: device=mock%u pasid=%u grpid=%lu code=invalid\n",
-		 dev, pasid, grpid);
-	ASSERT_NE(NULL, trace_next(&at, want)) TH_LOG("%s", want);
-	snprintf(want, sizeof(want),
-		 "io_page_response: device=mock%u pasid=%u grpid=%lu code=invalid\n",
-		 dev, pasid, grpid);
-	ASSERT_NE(NULL, trace_next(&at, want)) TH_LOG("%s", want);
+	expect_fault_events(_metadata, &at, dev, pasid, none, "invalid");
 
 	snprintf(want, sizeof(want),
 		 "sva_unbind: device=mock%u pasid=%u pid=%d comm=%s\n", dev,

@@ -38,15 +38,31 @@
  *                         (mm_pasid_drop() from __mmdrop()), so it never
  *                         changes while the process lives and cannot be
  *                         reused while a device may still hold it;
- *   IOMMU_PASID_OWNER_DEV a PASID from iommu_alloc_global_pasid(), for
- *                         users that attach other domains to PASIDs.
+ *   a value entry         a PASID from iommu_alloc_global_pasid(), for
+ *                         users that attach other domains to PASIDs; the
+ *                         value is the caller's return address without
+ *                         its bit 0 (see iommu_pasid_kernel_owner()), to
+ *                         tell who owns it (iommu_global_pasid_owner()).
  *
  * The xarray's own lock protects it. iommu_sva_lock serialises giving an
  * mm its PASID. Lock order: iommu_sva_lock, then the xarray's lock.
  */
 static DEFINE_XARRAY_ALLOC1(iommu_global_pasids);
 
-#define IOMMU_PASID_OWNER_DEV	xa_mk_value(0)
+/*
+ * A value entry holds BITS_PER_LONG - 1 bits: drop bit 0 of the address,
+ * which then still lies in the caller (a return address follows a call
+ * instruction of at least two bytes).
+ */
+static void *iommu_pasid_kernel_owner(unsigned long caller)
+{
+	return xa_mk_value(caller >> 1);
+}
+
+static unsigned long iommu_pasid_kernel_caller(void *owner)
+{
+	return xa_to_value(owner) << 1;
+}
 
 static int iommu_pasid_alloc(void *owner, ioasid_t min, ioasid_t max,
 			     ioasid_t *pasid)
@@ -83,7 +99,7 @@ ioasid_t iommu_alloc_global_pasid(struct device *dev)
 	if (!dev->iommu || dev->iommu->max_pasids <= 1)
 		return IOMMU_PASID_INVALID;
 
-	if (iommu_pasid_alloc(IOMMU_PASID_OWNER_DEV, 1,
+	if (iommu_pasid_alloc(iommu_pasid_kernel_owner(_RET_IP_), 1,
 			      dev->iommu->max_pasids - 1, &pasid))
 		return IOMMU_PASID_INVALID;
 	return pasid;
@@ -100,9 +116,12 @@ void iommu_free_global_pasid(ioasid_t pasid)
 {
 	void *owner;
 
-	owner = xa_cmpxchg(&iommu_global_pasids, pasid, IOMMU_PASID_OWNER_DEV,
-			   NULL, 0);
-	WARN_ON(owner != IOMMU_PASID_OWNER_DEV);
+	xa_lock(&iommu_global_pasids);
+	owner = xa_load(&iommu_global_pasids, pasid);
+	/* Not allocated, or the PASID of an mm */
+	if (!WARN_ON(!xa_is_value(owner)))
+		__xa_erase(&iommu_global_pasids, pasid);
+	xa_unlock(&iommu_global_pasids);
 }
 EXPORT_SYMBOL_GPL(iommu_free_global_pasid);
 
@@ -116,10 +135,15 @@ static DEFINE_MUTEX(iommu_sva_lock);
  * @domains: the mm's SVA domains, one per IOMMU it is bound through, linked
  *           by iommu_domain::sva_next; under iommu_sva_lock. Each holds an
  *           mmgrab() reference, so the list is empty when the record goes.
+ * @tgid: the process whose bind gave the mm its PASID, if the mm was its
+ *        own, else 0; only shown (iommu_global_pasid_owner())
+ * @comm: that process's name then
  */
 struct iommu_sva_mm {
 	struct mm_struct *mm;
 	struct list_head domains;
+	pid_t tgid;
+	char comm[TASK_COMM_LEN];
 };
 
 static int __iommu_sva_alloc_pasid(struct mm_struct *mm, ioasid_t min,
@@ -142,6 +166,10 @@ static int __iommu_sva_alloc_pasid(struct mm_struct *mm, ioasid_t min,
 		return -ENOMEM;
 	sva_mm->mm = mm;
 	INIT_LIST_HEAD(&sva_mm->domains);
+	if (current->mm == mm) {
+		sva_mm->tgid = task_tgid_nr(current);
+		get_task_comm(sva_mm->comm, current);
+	}
 	ret = iommu_pasid_alloc(sva_mm, min, max, &pasid);
 	if (ret) {
 		kfree(sva_mm);
@@ -590,3 +618,43 @@ u32 iommu_sva_get_pasid(struct iommu_sva *handle)
 }
 EXPORT_SYMBOL_GPL(iommu_sva_get_pasid);
 #endif /* CONFIG_IOMMU_SVA */
+
+/**
+ * iommu_global_pasid_owner() - Describe an allocated PASID and its owner
+ * @pasid: in, the lowest PASID to look at; out, the PASID described
+ * @buf: where to write the owner, as one line without its newline:
+ *       "process <tgid> <comm>" for the PASID of an mm, with the process
+ *       whose bind gave it ("process - -" if that was not the mm's own
+ *       process), or "kernel <function>" for a PASID of
+ *       iommu_alloc_global_pasid(), with the function that called it
+ * @size: the size of @buf
+ *
+ * For debugfs: the answer may be stale as soon as it is given.
+ *
+ * Context: Any context that may take a spinlock.
+ * Return: true if a PASID at or above *@pasid is allocated; false if none.
+ */
+bool iommu_global_pasid_owner(unsigned long *pasid, char *buf, size_t size)
+{
+	void *owner;
+
+	/* mm_pasid_drop() frees the records under the xarray's lock */
+	xa_lock(&iommu_global_pasids);
+	owner = xa_find(&iommu_global_pasids, pasid, ULONG_MAX, XA_PRESENT);
+	if (xa_is_value(owner)) {
+		snprintf(buf, size, "kernel %ps",
+			 (void *)iommu_pasid_kernel_caller(owner));
+	} else if (owner) {
+#ifdef CONFIG_IOMMU_SVA
+		struct iommu_sva_mm *sva_mm = owner;
+
+		if (sva_mm->tgid)
+			snprintf(buf, size, "process %d %s", sva_mm->tgid,
+				 sva_mm->comm);
+		else
+			snprintf(buf, size, "process - -");
+#endif
+	}
+	xa_unlock(&iommu_global_pasids);
+	return owner;
+}

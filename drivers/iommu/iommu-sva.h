@@ -8,6 +8,8 @@
 
 struct device;
 
+bool iommu_global_pasid_owner(unsigned long *pasid, char *buf, size_t size);
+
 #ifdef CONFIG_IOMMU_SVA
 int iommu_sva_set_feature(struct device *dev, bool enable);
 #else

@@ -2126,6 +2126,19 @@ static void arm_smmu_test_sva_refusals(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, tp->pci.iommu.iopf_param);
 	KUNIT_EXPECT_EQ(test, r->n, 0U);
 
+	/*
+	 * PRI that fails to enable, with a page request outstanding (not
+	 * stopped): disabled, and PRI stays off
+	 */
+	tp->pci.cfg[IOMMU_TEST_PRI_CAP + PCI_PRI_STATUS + 1] &=
+		~(PCI_PRI_STATUS_STOPPED >> 8);
+	ret = arm_smmu_dev_enable_feature(dev, IOMMU_DEV_FEAT_IOPF);
+	iommu_test_refused(test, rp, ret, -EACCES, "device has disabled",
+			   "PRI");
+	KUNIT_EXPECT_FALSE(test, tp->pci.pdev.pri_enabled);
+	KUNIT_EXPECT_FALSE(test, pmaster->iopf_enabled);
+	KUNIT_EXPECT_NULL(test, tp->pci.iommu.iopf_param);
+
 	pmaster->ats_enabled = false;
 	arm_smmu_release_device(dev);
 	dev->iommu = NULL;

@@ -57,6 +57,8 @@ FIXTURE(sva) {
 	__u32 max_pasids;
 	__u32 bind_id;
 	__u32 pasid;
+	/* The tracefs whose iommu events a test enabled, for the teardown */
+	const char *trace_dir;
 };
 
 FIXTURE_SETUP(sva)
@@ -74,8 +76,13 @@ FIXTURE_SETUP(sva)
 	test_cmd_bind(self->dev_id, &self->bind_id, &self->pasid);
 }
 
+static int pasid_events_enable(const char *dir, const char *on);
+
 FIXTURE_TEARDOWN(sva)
 {
+	/* Also when the test failed: leave no event enabled */
+	if (self->trace_dir)
+		pasid_events_enable(self->trace_dir, "0");
 	if (self->fd >= 0)
 		close(self->fd);
 }
@@ -268,18 +275,21 @@ static int pasid_events_enable(const char *dir, const char *on)
 	return 0;
 }
 
-/* The whole trace buffer, as text */
-static char *tracefs_read(const char *dir)
+/* The whole file at @path, as text, or NULL */
+static char *read_all(const char *path)
 {
 	size_t len = 0, size = 1 << 16;
-	char path[256], *buf = malloc(size);
+	char *buf = malloc(size);
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/trace", dir);
 	fd = open(path, O_RDONLY);
-	if (fd < 0 || !buf)
+	if (fd < 0 || !buf) {
+		if (fd >= 0)
+			close(fd);
+		free(buf);
 		return NULL;
+	}
 	while ((n = read(fd, buf + len, size - len - 1)) > 0) {
 		len += n;
 		if (size - len < 4096)
@@ -291,6 +301,15 @@ static char *tracefs_read(const char *dir)
 	if (buf)
 		buf[len] = 0;
 	return buf;
+}
+
+/* The whole trace buffer, as text */
+static char *tracefs_read(const char *dir)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/trace", dir);
+	return read_all(path);
 }
 
 /*
@@ -365,6 +384,7 @@ TEST_F(sva, trace_events)
 	comm[strcspn(comm, "\n")] = 0;
 
 	ASSERT_EQ(0, tracefs_write(dir, "trace", ""));
+	self->trace_dir = dir;
 	ASSERT_EQ(0, pasid_events_enable(dir, "1"));
 	test_cmd_dev_create(20, &dev);
 	test_cmd_sva_enable(dev);
@@ -1135,6 +1155,230 @@ TEST_F(sva, iopf_partial_groups)
 	ASSERT_ANSWERED(a, b, 1, 0, 0);
 	close(pipefd[0]);
 	close(pipefd[1]);
+}
+
+/* debugfs's iommu/@name as text, mounting debugfs if needed, or NULL */
+static char *debugfs_read(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/iommu/%s", name);
+	if (access(path, F_OK))
+		mount("nodev", "/sys/kernel/debug", "debugfs", 0, NULL);
+	return read_all(path);
+}
+
+/* How many lines of @text start with @prefix (all of the line if @whole) */
+static int count_lines(const char *text, const char *prefix, int whole)
+{
+	size_t len = strlen(prefix);
+	const char *line;
+	int n = 0;
+
+	for (line = text; *line; ) {
+		if (!strncmp(line, prefix, len) &&
+		    (!whole || line[len] == '\n' || !line[len]))
+			n++;
+		line = strchrnul(line, '\n');
+		if (*line)
+			line++;
+	}
+	return n;
+}
+
+#define LINES_EQUAL(text, n, fmt, ...)				\
+	do {								\
+		const char *_text = (text);				\
+		char _want[256];					\
+									\
+		snprintf(_want, sizeof(_want), fmt, __VA_ARGS__);	\
+		EXPECT_EQ(n, count_lines(_text, _want, 1))		\
+			TH_LOG("line \"%s\" in:\n%s", _want, _text);	\
+	} while (0)
+
+#define LINES_STARTING(text, n, fmt, ...)				\
+	do {								\
+		const char *_text = (text);				\
+		char _want[256];					\
+									\
+		snprintf(_want, sizeof(_want), fmt, __VA_ARGS__);	\
+		EXPECT_EQ(n, count_lines(_text, _want, 0))		\
+			TH_LOG("lines \"%s...\" in:\n%s", _want, _text);	\
+	} while (0)
+
+static void self_comm(char *comm, size_t size)
+{
+	int fd = open("/proc/self/comm", O_RDONLY);
+	ssize_t n = fd < 0 ? -1 : read(fd, comm, size - 1);
+
+	comm[n > 0 ? n : 0] = 0;
+	comm[strcspn(comm, "\n")] = 0;
+	if (fd >= 0)
+		close(fd);
+}
+
+/*
+ * iommu/pasids says for each PASID in use who owns it, and on which
+ * devices it is attached with which domain type: our mm's PASID on the
+ * two devices bound to it, a kernel PASID attached to a paging domain and
+ * one attached nowhere, and a PASID attached without being allocated. A
+ * line goes when what it shows goes.
+ */
+TEST_F(sva, debugfs_pasids)
+{
+	__u32 dev2, bind2, pasid2, kp, kp2, dom, far;
+	char comm[32];
+	char *text;
+
+	test_cmd_dev_create(20, &dev2);
+	test_cmd_sva_enable(dev2);
+	test_cmd_bind(dev2, &bind2, &pasid2);
+	ASSERT_EQ(self->pasid, pasid2);
+	ASSERT_EQ(0, _test_cmd_pasid_alloc(self->fd, self->dev_id, &kp));
+	ASSERT_EQ(0, _test_cmd_pasid_alloc(self->fd, self->dev_id, &kp2));
+	ASSERT_EQ(0, _test_cmd_paging_alloc(self->fd, &dom));
+	test_cmd_attach(self->dev_id, dom, kp);
+	/* Not from the global space: the top one, never allocated here */
+	far = self->max_pasids - 1;
+	ASSERT_NE(far, kp);
+	ASSERT_NE(far, kp2);
+	ASSERT_NE(far, self->pasid);
+	test_cmd_attach(dev2, dom, far);
+	self_comm(comm, sizeof(comm));
+
+	text = debugfs_read("pasids");
+	if (!text)
+		SKIP(return, "no iommu/pasids in debugfs: CONFIG_IOMMU_DEBUGFS is off");
+	LINES_EQUAL(text, 1, "%u mock%u sva process %d %s", self->pasid,
+		    self->dev_id, getpid(), comm);
+	LINES_EQUAL(text, 1, "%u mock%u sva process %d %s", self->pasid, dev2,
+		    getpid(), comm);
+	LINES_STARTING(text, 2, "%u ", self->pasid);
+	LINES_STARTING(text, 1, "%u mock%u unmanaged kernel mock_", kp,
+		       self->dev_id);
+	LINES_STARTING(text, 1, "%u ", kp);
+	LINES_STARTING(text, 1, "%u - - kernel mock_", kp2);
+	LINES_STARTING(text, 1, "%u ", kp2);
+	LINES_EQUAL(text, 1, "%u mock%u unmanaged -", far, dev2);
+	LINES_STARTING(text, 1, "%u ", far);
+	free(text);
+
+	test_cmd_detach(dev2, dom, far);
+	test_cmd_unbind(bind2);
+	test_cmd_detach(self->dev_id, dom, kp);
+	ASSERT_EQ(0, _test_cmd_pasid_free(self->fd, kp2));
+	text = debugfs_read("pasids");
+	ASSERT_NE(NULL, text);
+	LINES_EQUAL(text, 1, "%u mock%u sva process %d %s", self->pasid,
+		    self->dev_id, getpid(), comm);
+	LINES_STARTING(text, 1, "%u ", self->pasid);
+	LINES_STARTING(text, 1, "%u - - kernel mock_", kp);
+	LINES_STARTING(text, 1, "%u ", kp);
+	LINES_STARTING(text, 0, "%u ", kp2);
+	LINES_STARTING(text, 0, "%u ", far);
+	free(text);
+
+	ASSERT_EQ(0, _test_cmd_pasid_free(self->fd, kp));
+	ASSERT_EQ(0, _test_cmd_paging_free(self->fd, dom));
+	test_cmd_sva_disable(dev2);
+	test_cmd_dev_destroy(dev2);
+}
+
+/* The iommu/faults counters of mock device @dev; 0 if it has a line */
+static int faults_of(__u32 dev, long c[6])
+{
+	char *text = debugfs_read("faults"), want[32];
+	const char *line;
+	int rc = -ENOENT;
+
+	if (!text)
+		return -errno;
+	snprintf(want, sizeof(want), "\nmock%u ", dev);
+	line = strstr(text, want);
+	if (line && sscanf(line + strlen(want), "%ld %ld %ld %ld %ld %ld",
+			   &c[0], &c[1], &c[2], &c[3], &c[4], &c[5]) == 6)
+		rc = 0;
+	free(text);
+	return rc;
+}
+
+#define ASSERT_FAULTS(dev, rep, unr, suc, inv, fai, dis)		\
+	do {								\
+		long _c[6], _w[6] = { rep, unr, suc, inv, fai, dis };	\
+		__u32 _dev = (dev);					\
+									\
+		ASSERT_EQ(0, faults_of(_dev, _c));			\
+		ASSERT_EQ(0, memcmp(_c, _w, sizeof(_c)))		\
+			TH_LOG("mock%u: %ld %ld %ld %ld %ld %ld", _dev,	\
+			       _c[0], _c[1], _c[2], _c[3], _c[4], _c[5]); \
+	} while (0)
+
+/*
+ * iommu/faults counts what became of each page request of a device: the
+ * requests reported, those refused for want of a domain (which the driver
+ * answers), the groups answered success, invalid or failure, and the
+ * non-last requests dropped with the domain they were for. The counts
+ * agree with the responses the device got; the device's line goes with it.
+ */
+TEST_F(sva, debugfs_faults)
+{
+	char *rw = map_anon(4 * page_size, PROT_READ | PROT_WRITE);
+	char *none = map_anon(page_size, PROT_NONE);
+	const char *header =
+		"device reported unrouted success invalid failure discarded\n";
+	const __u32 partial = IOMMU_SVA_TEST_PRQ_PARTIAL;
+	__u32 g = IOMMU_SVA_TEST_PRQ_GRPID_MIN + 200;
+	struct iommu_sva_test_cmd st;
+	__u32 dev, bind, pasid, kp;
+	char *text, want[32];
+
+	ASSERT_NE(NULL, rw);
+	ASSERT_NE(NULL, none);
+	text = debugfs_read("faults");
+	if (!text)
+		SKIP(return, "no iommu/faults in debugfs: CONFIG_IOMMU_DEBUGFS is off");
+	ASSERT_EQ(0, strncmp(text, header, strlen(header)));
+	free(text);
+
+	/* A new device: its driver enabled I/O page faults, none came yet */
+	test_cmd_dev_create(20, &dev);
+	test_cmd_sva_enable(dev);
+	test_cmd_bind(dev, &bind, &pasid);
+	ASSERT_FAULTS(dev, 0, 0, 0, 0, 0, 0);
+
+	ASSERT_EQ(0, page_req_settled(self->fd, dev, pasid, 0, rw, g++, &st));
+	ASSERT_FAULTS(dev, 1, 0, 1, 0, 0, 0);
+	ASSERT_EQ(0, page_req_settled(self->fd, dev, pasid, 0, none, g++, &st));
+	ASSERT_FAULTS(dev, 2, 0, 1, 1, 0, 0);
+	/* A group of three, one of them bad: one group answered invalid */
+	test_cmd_page_req(dev, pasid, partial, rw, g, 2);
+	ASSERT_EQ(0, page_req_settled(self->fd, dev, pasid, 0, none, g++,
+				      &st));
+	ASSERT_FAULTS(dev, 5, 0, 1, 2, 0, 0);
+	/* A PASID where nothing is attached: the driver answers */
+	ASSERT_EQ(0, _test_cmd_pasid_alloc(self->fd, dev, &kp));
+	ASSERT_EQ(0, page_req_settled(self->fd, dev, kp, 0, rw, g++, &st));
+	ASSERT_FAULTS(dev, 6, 1, 1, 2, 0, 0);
+	/* The device saw the same */
+	ASSERT_EQ(1, st.stats.resp_success);
+	ASSERT_EQ(2, st.stats.resp_invalid);
+	ASSERT_EQ(1, st.stats.not_routed);
+	/* Two requests of a group the unbind leaves incomplete */
+	test_cmd_page_req(dev, pasid, partial, rw, g++, 2);
+	ASSERT_FAULTS(dev, 8, 1, 1, 2, 0, 0);
+	test_cmd_unbind(bind);
+	ASSERT_FAULTS(dev, 8, 1, 1, 2, 0, 2);
+
+	ASSERT_EQ(0, _test_cmd_pasid_free(self->fd, kp));
+	test_cmd_sva_disable(dev);
+	test_cmd_dev_destroy(dev);
+	text = debugfs_read("faults");
+	ASSERT_NE(NULL, text);
+	snprintf(want, sizeof(want), "mock%u ", dev);
+	LINES_STARTING(text, 0, "%s", want);
+	free(text);
+	munmap(rw, 4 * page_size);
+	munmap(none, page_size);
 }
 
 /*

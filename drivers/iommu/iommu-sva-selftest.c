@@ -792,8 +792,9 @@ static int mock_unbind(struct mock_file *mfile, u32 bind_id)
 }
 
 /* PASIDs, paging domains and attachments */
-static int mock_pasid_alloc(struct mock_file *mfile,
-			    struct iommu_sva_test_cmd *cmd)
+/* Not inlined: iommu/pasids names it as the owner of the PASIDs */
+static noinline int mock_pasid_alloc(struct mock_file *mfile,
+				     struct iommu_sva_test_cmd *cmd)
 {
 	struct mock_dev *mdev = mock_dev_find(mfile, cmd->dev_id);
 	ioasid_t pasid;

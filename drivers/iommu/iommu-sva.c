@@ -241,7 +241,7 @@ static bool iommu_sva_dev_bound(struct device *dev)
 	bool bound = false;
 
 	lockdep_assert_held(&iommu_sva_lock);
-	/* mm_pasid_drop() frees the records under the xarray's lock */
+	/* As in iommu_global_pasid_owner(): the records stay while locked */
 	xa_lock(&iommu_global_pasids);
 	xa_for_each(&iommu_global_pasids, pasid, sva_mm) {
 		if (xa_is_value(sva_mm))
@@ -629,7 +629,10 @@ EXPORT_SYMBOL_GPL(iommu_sva_get_pasid);
  *       iommu_alloc_global_pasid(), with the function that called it
  * @size: the size of @buf
  *
- * For debugfs: the answer may be stale as soon as it is given.
+ * For debugfs: the answer may be stale as soon as it is given. The
+ * function is the one the return address of iommu_alloc_global_pasid()
+ * lies in: a caller that tail-calls it shows as its own caller, and one
+ * in a module unloaded since as a bare address.
  *
  * Context: Any context that may take a spinlock.
  * Return: true if a PASID at or above *@pasid is allocated; false if none.
@@ -638,7 +641,10 @@ bool iommu_global_pasid_owner(unsigned long *pasid, char *buf, size_t size)
 {
 	void *owner;
 
-	/* mm_pasid_drop() frees the records under the xarray's lock */
+	/*
+	 * mm_pasid_drop() erases a record under the xarray's lock before it
+	 * frees it: one found under the lock stays until we drop it.
+	 */
 	xa_lock(&iommu_global_pasids);
 	owner = xa_find(&iommu_global_pasids, pasid, ULONG_MAX, XA_PRESENT);
 	if (xa_is_value(owner)) {

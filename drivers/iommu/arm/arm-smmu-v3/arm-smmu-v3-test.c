@@ -2127,14 +2127,31 @@ static void arm_smmu_test_sva_refusals(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, r->n, 0U);
 
 	/*
-	 * PRI that fails to enable, with a page request outstanding (not
-	 * stopped): disabled, and PRI stays off
+	 * PRI busy with page requests outstanding (not stopped): not a
+	 * refusal, the PCI core's -EBUSY, and PRI stays off
 	 */
 	tp->pci.cfg[IOMMU_TEST_PRI_CAP + PCI_PRI_STATUS + 1] &=
 		~(PCI_PRI_STATUS_STOPPED >> 8);
 	ret = arm_smmu_dev_enable_feature(dev, IOMMU_DEV_FEAT_IOPF);
+	KUNIT_EXPECT_EQ(test, ret, -EBUSY);
+	KUNIT_EXPECT_EQ(test, rp->n, 0U);
+	tp->pci.cfg[IOMMU_TEST_PRI_CAP + PCI_PRI_STATUS + 1] |=
+		PCI_PRI_STATUS_STOPPED >> 8;
+	/*
+	 * A VF, which has PRI through its PF: its own, here, whose PRI is
+	 * off. PRI that cannot be enabled is disabled.
+	 */
+	tp->pci.pdev.is_virtfn = 1;
+#ifdef CONFIG_PCI_IOV
+	tp->pci.pdev.physfn = &tp->pci.pdev;
+#endif
+	ret = arm_smmu_dev_enable_feature(dev, IOMMU_DEV_FEAT_IOPF);
 	iommu_test_refused(test, rp, ret, -EACCES, "device has disabled",
 			   "PRI");
+	tp->pci.pdev.is_virtfn = 0;
+#ifdef CONFIG_PCI_IOV
+	tp->pci.pdev.physfn = NULL;
+#endif
 	KUNIT_EXPECT_FALSE(test, tp->pci.pdev.pri_enabled);
 	KUNIT_EXPECT_FALSE(test, pmaster->iopf_enabled);
 	KUNIT_EXPECT_NULL(test, tp->pci.iommu.iopf_param);

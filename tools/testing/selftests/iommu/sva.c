@@ -1238,15 +1238,14 @@ TEST_F(sva, debugfs_pasids)
 	test_cmd_sva_enable(dev2);
 	test_cmd_bind(dev2, &bind2, &pasid2);
 	ASSERT_EQ(self->pasid, pasid2);
+	/* A PASID not from the global space, below ones that are */
+	ASSERT_EQ(0, _test_cmd_pasid_alloc(self->fd, self->dev_id, &far));
 	ASSERT_EQ(0, _test_cmd_pasid_alloc(self->fd, self->dev_id, &kp));
 	ASSERT_EQ(0, _test_cmd_pasid_alloc(self->fd, self->dev_id, &kp2));
+	ASSERT_EQ(0, _test_cmd_pasid_free(self->fd, far));
+	ASSERT_LT(far, kp);
 	ASSERT_EQ(0, _test_cmd_paging_alloc(self->fd, &dom));
 	test_cmd_attach(self->dev_id, dom, kp);
-	/* Not from the global space: the top one, never allocated here */
-	far = self->max_pasids - 1;
-	ASSERT_NE(far, kp);
-	ASSERT_NE(far, kp2);
-	ASSERT_NE(far, self->pasid);
 	test_cmd_attach(dev2, dom, far);
 	self_comm(comm, sizeof(comm));
 

@@ -22,6 +22,7 @@ static inline int iommu_sva_set_feature(struct device *dev, bool enable)
 /* I/O Page fault */
 struct device;
 struct iommu_fault;
+struct iommu_fault_page_request;
 struct iopf_queue;
 
 #ifdef CONFIG_IOMMU_SVA
@@ -32,6 +33,8 @@ int iopf_queue_remove_device(struct iopf_queue *queue,
 			     struct device *dev);
 int iopf_queue_flush_dev(struct device *dev);
 void iopf_queue_discard_dev_pasid(struct device *dev, ioasid_t pasid);
+void iopf_queue_discard_group(struct device *dev,
+			      struct iommu_fault_page_request *prm);
 struct iopf_queue *iopf_queue_alloc(const char *name);
 void iopf_queue_free(struct iopf_queue *queue);
 int iopf_queue_discard_partial(struct iopf_queue *queue);
@@ -61,6 +64,12 @@ static inline int iopf_queue_flush_dev(struct device *dev)
 
 static inline void iopf_queue_discard_dev_pasid(struct device *dev,
 						ioasid_t pasid)
+{
+}
+
+static inline void
+iopf_queue_discard_group(struct device *dev,
+			 struct iommu_fault_page_request *prm)
 {
 }
 

@@ -534,4 +534,77 @@ TEST_F(fail_nth, fault_round_trip)
 	test_cmd_unbind(self->bind);
 }
 
+/* STATS of the device once no page request waits for its response */
+static int stats_settled(struct _test_data_fail_nth *self,
+			 struct iommu_sva_test_cmd *c)
+{
+	int i, rc;
+
+	for (i = 0; i < 500; i++) {
+		rc = _test_cmd_stats(self->fd, self->dev_id, c);
+		if (rc || !c->stats.pending)
+			return rc;
+		usleep(10000);
+	}
+	return -ETIME;
+}
+
+/*
+ * The last request of a page request group reported with each allocation
+ * failing in turn. Refused, it is answered by the driver and the group is
+ * over: its non-last request, on a page without access, goes with it, and
+ * the next group of that index is handled alone and answered success.
+ * Taken, the group is answered invalid, for that request.
+ */
+TEST_F(fail_nth, page_request_group)
+{
+	char *none = mmap(NULL, page_size, PROT_NONE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	const __u32 g = IOMMU_SVA_TEST_PRQ_GRPID_MIN;
+	struct iommu_sva_test_cmd a, b, c;
+	unsigned int n;
+	int reached;
+
+	ASSERT_NE(MAP_FAILED, none);
+	test_cmd_bind(self->dev_id, &self->bind, &self->pasid);
+	for (n = 1; n < MAX_NTH; n++) {
+		ASSERT_EQ(0, stats_settled(self, &a));
+		test_cmd_page_req(self->dev_id, self->pasid,
+				  IOMMU_SVA_TEST_PRQ_PARTIAL, none, g, 1);
+		fail_nth_set(n);
+		ASSERT_EQ(0, _test_cmd_page_req(self->fd, self->dev_id,
+						self->pasid, 0,
+						(uintptr_t)self->buf, g, 1));
+		reached = fail_nth_reached();
+		ASSERT_EQ(0, stats_settled(self, &b));
+		ASSERT_EQ(0, b.stats.resp_mismatch);
+		if (b.stats.not_routed == a.stats.not_routed) {
+			/* Taken: the whole group, with its bad request */
+			ASSERT_EQ(a.stats.resp_invalid + 1,
+				  b.stats.resp_invalid);
+			ASSERT_EQ(a.stats.resp_success, b.stats.resp_success);
+		} else {
+			/* Refused, for the driver to answer */
+			ASSERT_TRUE(reached);
+			ASSERT_EQ(a.stats.not_routed + 1, b.stats.not_routed);
+			ASSERT_EQ(a.stats.resp_invalid, b.stats.resp_invalid);
+			/* The next group of the index is alone */
+			test_cmd_page_req(self->dev_id, self->pasid, 0,
+					  self->buf, g, 1);
+			ASSERT_EQ(0, stats_settled(self, &c));
+			ASSERT_EQ(b.stats.resp_success + 1,
+				  c.stats.resp_success) TH_LOG("n=%u", n);
+			ASSERT_EQ(b.stats.resp_invalid,
+				  c.stats.resp_invalid) TH_LOG("n=%u", n);
+		}
+		if (!reached)
+			break;
+	}
+	ASSERT_GT(MAX_NTH, n);
+	ASSERT_LT(1, n);
+	TH_LOG("%u allocations", n - 1);
+	test_cmd_unbind(self->bind);
+	munmap(none, page_size);
+}
+
 TEST_HARNESS_MAIN

@@ -615,6 +615,54 @@ static void intel_iommu_test_sva_entry(struct kunit *test)
 }
 
 /*
+ * DMA without PASID passed through (an identity default domain, as
+ * iommu=pt gives) and SVA at a PASID, side by side: the RID_PASID entry
+ * stays as it was through the SVA attach and detach, and the detach sends
+ * exactly the PASID's teardown, nothing for RID_PASID.
+ */
+static void intel_iommu_test_sva_beside_identity(struct kunit *test)
+{
+	struct test_ctx *ctx = test->priv;
+	struct page *pages[TEST_NR_PAGES];
+	struct test_dev *td = &ctx->d[0];
+	struct pasid_entry rid_pasid;
+	struct dmar_domain *domain;
+	struct mm_struct *mm;
+	const u32 pasid = 0x42;
+	unsigned long addr;
+	u16 did;
+
+	KUNIT_ASSERT_EQ(test,
+			intel_pasid_setup_pass_through(&ctx->iommu, NULL,
+						       &td->pdev.dev,
+						       PASID_RID2PASID), 0);
+	rid_pasid = *test_entry(td, PASID_RID2PASID);
+	KUNIT_ASSERT_TRUE(test, pasid_pte_is_present(&rid_pasid));
+	KUNIT_ASSERT_EQ(test, pasid_pte_get_pgtt(&rid_pasid),
+			PASID_ENTRY_PGTT_PT);
+
+	mm = iommu_test_mm_create(test, &addr, pages, TEST_NR_PAGES);
+	domain = test_sva_domain(test, mm);
+	test_clear(ctx);
+	KUNIT_ASSERT_EQ(test, test_set(domain, td, pasid), 0);
+	did = test_did(ctx, domain);
+	KUNIT_EXPECT_EQ(test, ctx->nr_descs, 0);
+	test_expect_sva_entry(test, ctx, test_entry(td, pasid), mm, did);
+	KUNIT_EXPECT_EQ(test, memcmp(test_entry(td, PASID_RID2PASID),
+				     &rid_pasid, sizeof(rid_pasid)), 0);
+
+	test_remove_expect(test, ctx, td, did, pasid, true);
+	KUNIT_EXPECT_EQ(test, memcmp(test_entry(td, PASID_RID2PASID),
+				     &rid_pasid, sizeof(rid_pasid)), 0);
+	test_expect_free_entry(test, td, pasid);
+
+	intel_pasid_tear_down_entry(&ctx->iommu, &td->pdev.dev,
+				    PASID_RID2PASID, false);
+	test_sva_domain_free(domain);
+	iommu_test_mm_put(mm, pages, TEST_NR_PAGES);
+}
+
+/*
  * In caching mode (a virtual IOMMU), making an entry present needs a
  * PASID-cache and an IOTLB invalidation, sent once the entry is complete.
  * Caching mode is about the IOMMU's caches, not the device's: teardown
@@ -2281,6 +2329,7 @@ static void intel_iommu_test_prq_whole_way(struct kunit *test)
 
 static struct kunit_case intel_iommu_test_cases[] = {
 	KUNIT_CASE(intel_iommu_test_sva_entry),
+	KUNIT_CASE(intel_iommu_test_sva_beside_identity),
 	KUNIT_CASE(intel_iommu_test_sva_caching_mode),
 	KUNIT_CASE(intel_iommu_test_paging_caching_mode),
 	KUNIT_CASE(intel_iommu_test_sva_invalidate),

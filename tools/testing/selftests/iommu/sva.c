@@ -1383,6 +1383,67 @@ TEST_F(sva, debugfs_faults)
 	munmap(none, page_size);
 }
 
+static void *debugfs_reader(void *arg)
+{
+	volatile int *stop = arg;
+
+	while (!*stop) {
+		free(debugfs_read("pasids"));
+		free(debugfs_read("faults"));
+	}
+	return NULL;
+}
+
+/*
+ * Reading iommu/pasids and iommu/faults while devices come and go, bound,
+ * faulting and attached, is safe (KASAN and lockdep watch the groups the
+ * files walk being released under them), and the devices leave no line.
+ */
+TEST_F(sva, debugfs_while_changing)
+{
+	char *rw = map_anon(page_size, PROT_READ | PROT_WRITE);
+	__u32 g = IOMMU_SVA_TEST_PRQ_GRPID_MIN + 30;
+	__u32 dev, dev2, bind, pasid, kp, dom;
+	char *text, want[32];
+	volatile int stop = 0;
+	pthread_t reader;
+	int i;
+
+	ASSERT_NE(NULL, rw);
+	text = debugfs_read("pasids");
+	if (!text)
+		SKIP(return, "no iommu/pasids in debugfs: CONFIG_IOMMU_DEBUGFS is off");
+	free(text);
+	ASSERT_EQ(0, pthread_create(&reader, NULL, debugfs_reader,
+				    (void *)&stop));
+	for (i = 0; i < 40; i++) {
+		test_cmd_dev_create(20, &dev);
+		test_cmd_sva_enable(dev);
+		test_cmd_bind(dev, &bind, &pasid);
+		test_cmd_page_req(dev, pasid, 0, rw, g, 1);
+		ASSERT_EQ(0, _test_cmd_pasid_alloc(self->fd, dev, &kp));
+		ASSERT_EQ(0, _test_cmd_paging_alloc(self->fd, &dom));
+		test_cmd_attach(dev, dom, kp);
+		test_cmd_detach(dev, dom, kp);
+		ASSERT_EQ(0, _test_cmd_pasid_free(self->fd, kp));
+		ASSERT_EQ(0, _test_cmd_paging_free(self->fd, dom));
+		/* Released with the bond still there */
+		test_cmd_dev_unplug(dev);
+		test_cmd_unbind(bind);
+		/* A device with nothing of its own, created and destroyed */
+		test_cmd_dev_create(0, &dev2);
+		test_cmd_dev_destroy(dev2);
+	}
+	stop = 1;
+	ASSERT_EQ(0, pthread_join(reader, NULL));
+	text = debugfs_read("faults");
+	ASSERT_NE(NULL, text);
+	snprintf(want, sizeof(want), "mock%u ", dev);
+	LINES_STARTING(text, 0, "%s", want);
+	free(text);
+	munmap(rw, page_size);
+}
+
 /*
  * The driver's set_dev_pasid fails: the bind or attach fails with its
  * errno and leaves everything as it was, whether the SVA domain was new

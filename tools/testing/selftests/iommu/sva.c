@@ -1209,12 +1209,14 @@ static int count_lines(const char *text, const char *prefix, int whole)
 static void self_comm(char *comm, size_t size)
 {
 	int fd = open("/proc/self/comm", O_RDONLY);
-	ssize_t n = fd < 0 ? -1 : read(fd, comm, size - 1);
 
-	comm[n > 0 ? n : 0] = 0;
-	comm[strcspn(comm, "\n")] = 0;
-	if (fd >= 0)
+	memset(comm, 0, size);
+	if (fd >= 0) {
+		if (read(fd, comm, size - 1) < 0)
+			comm[0] = 0;
 		close(fd);
+	}
+	comm[strcspn(comm, "\n")] = 0;
 }
 
 /*
@@ -1385,9 +1387,9 @@ TEST_F(sva, debugfs_faults)
 
 static void *debugfs_reader(void *arg)
 {
-	volatile int *stop = arg;
+	int *stop = arg;
 
-	while (!*stop) {
+	while (!__atomic_load_n(stop, __ATOMIC_RELAXED)) {
 		free(debugfs_read("pasids"));
 		free(debugfs_read("faults"));
 	}
@@ -1405,7 +1407,7 @@ TEST_F(sva, debugfs_while_changing)
 	__u32 g = IOMMU_SVA_TEST_PRQ_GRPID_MIN + 30;
 	__u32 dev, dev2, bind, pasid, kp, dom;
 	char *text, want[32];
-	volatile int stop = 0;
+	int stop = 0;
 	pthread_t reader;
 	int i;
 
@@ -1414,8 +1416,7 @@ TEST_F(sva, debugfs_while_changing)
 	if (!text)
 		SKIP(return, "no iommu/pasids in debugfs: CONFIG_IOMMU_DEBUGFS is off");
 	free(text);
-	ASSERT_EQ(0, pthread_create(&reader, NULL, debugfs_reader,
-				    (void *)&stop));
+	ASSERT_EQ(0, pthread_create(&reader, NULL, debugfs_reader, &stop));
 	for (i = 0; i < 40; i++) {
 		test_cmd_dev_create(20, &dev);
 		test_cmd_sva_enable(dev);
@@ -1434,7 +1435,7 @@ TEST_F(sva, debugfs_while_changing)
 		test_cmd_dev_create(0, &dev2);
 		test_cmd_dev_destroy(dev2);
 	}
-	stop = 1;
+	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
 	ASSERT_EQ(0, pthread_join(reader, NULL));
 	text = debugfs_read("faults");
 	ASSERT_NE(NULL, text);

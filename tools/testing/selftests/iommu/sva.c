@@ -357,6 +357,21 @@ static void expect_fault_events(struct __test_metadata *_metadata,
 	ASSERT_NE(NULL, trace_next(at, want)) TH_LOG("%s", want);
 }
 
+/* Our task's name, without newline; the bytes read, or -1 */
+static int self_comm(char *comm, size_t size)
+{
+	int fd = open("/proc/self/comm", O_RDONLY);
+	ssize_t n = -1;
+
+	memset(comm, 0, size);
+	if (fd >= 0) {
+		n = read(fd, comm, size - 1);
+		close(fd);
+	}
+	comm[strcspn(comm, "\n")] = 0;
+	return n;
+}
+
 /*
  * The trace events of a bind, of a DMA that faults and is answered, of one
  * refused, and of the unbind come in that order, each naming the device,
@@ -369,7 +384,7 @@ TEST_F(sva, trace_events)
 	char want[256], comm[32] = "", tmp[8];
 	const char *dir, *at;
 	__u32 dev, bind, pasid;
-	int fd, pid = getpid();
+	int pid = getpid();
 	char *log;
 
 	ASSERT_NE(NULL, buf);
@@ -377,11 +392,7 @@ TEST_F(sva, trace_events)
 	dir = tracefs_dir();
 	if (!dir)
 		SKIP(return, "no tracefs with the iommu events");
-	fd = open("/proc/self/comm", O_RDONLY);
-	ASSERT_LE(0, fd);
-	ASSERT_LT(0, read(fd, comm, sizeof(comm) - 1));
-	close(fd);
-	comm[strcspn(comm, "\n")] = 0;
+	ASSERT_LT(0, self_comm(comm, sizeof(comm)));
 
 	ASSERT_EQ(0, tracefs_write(dir, "trace", ""));
 	self->trace_dir = dir;
@@ -1186,38 +1197,24 @@ static int count_lines(const char *text, const char *prefix, int whole)
 	return n;
 }
 
-#define LINES_EQUAL(text, n, fmt, ...)				\
+/* Expect @n lines of @text that are @fmt, if @whole, or start with it */
+#define EXPECT_LINES(text, whole, n, fmt, ...)				\
 	do {								\
 		const char *_text = (text);				\
+		int _whole = (whole);					\
 		char _want[256];					\
 									\
 		snprintf(_want, sizeof(_want), fmt, __VA_ARGS__);	\
-		EXPECT_EQ(n, count_lines(_text, _want, 1))		\
-			TH_LOG("line \"%s\" in:\n%s", _want, _text);	\
+		EXPECT_EQ(n, count_lines(_text, _want, _whole))	\
+			TH_LOG("lines %s \"%s\" in:\n%s",		\
+			       _whole ? "equal to" : "starting with",	\
+			       _want, _text);				\
 	} while (0)
 
-#define LINES_STARTING(text, n, fmt, ...)				\
-	do {								\
-		const char *_text = (text);				\
-		char _want[256];					\
-									\
-		snprintf(_want, sizeof(_want), fmt, __VA_ARGS__);	\
-		EXPECT_EQ(n, count_lines(_text, _want, 0))		\
-			TH_LOG("lines \"%s...\" in:\n%s", _want, _text);	\
-	} while (0)
-
-static void self_comm(char *comm, size_t size)
-{
-	int fd = open("/proc/self/comm", O_RDONLY);
-
-	memset(comm, 0, size);
-	if (fd >= 0) {
-		if (read(fd, comm, size - 1) < 0)
-			comm[0] = 0;
-		close(fd);
-	}
-	comm[strcspn(comm, "\n")] = 0;
-}
+#define LINES_EQUAL(text, n, fmt, ...) \
+	EXPECT_LINES(text, 1, n, fmt, __VA_ARGS__)
+#define LINES_STARTING(text, n, fmt, ...) \
+	EXPECT_LINES(text, 0, n, fmt, __VA_ARGS__)
 
 /*
  * iommu/pasids says for each PASID in use who owns it, and on which
@@ -1249,7 +1246,7 @@ TEST_F(sva, debugfs_pasids)
 	ASSERT_EQ(0, _test_cmd_paging_alloc(self->fd, &dom));
 	test_cmd_attach(self->dev_id, dom, kp);
 	test_cmd_attach(dev2, dom, far);
-	self_comm(comm, sizeof(comm));
+	ASSERT_LT(0, self_comm(comm, sizeof(comm)));
 
 	text = debugfs_read("pasids");
 	ASSERT_NE(NULL, text);

@@ -12,6 +12,10 @@
  *   mock device  a struct mock_dev on the mock bus, created and destroyed
  *                by a test process through IOMMU_SVA_TEST_DEV; it lives at
  *                most as long as the file it was created through
+ *   accelerator  a mock device created with IOMMU_SVA_TEST_DEV_ACCEL: the
+ *                only kind the bus matches to a driver, the test uacce
+ *                accelerator (iommu-sva-accel-test.c), which makes it DMA
+ *                with iommu_sva_mock_dma()
  *   mock file    what one open() of IOMMU_SVA_TEST_DEV holds: devices,
  *                binds, paging domains, attachments and PASIDs
  *   mock domain  a struct mock_domain: identity (the default domain of
@@ -56,6 +60,7 @@
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/uio.h>
 #include <linux/xarray.h>
 
 #include "iommu-sva.h"
@@ -74,6 +79,8 @@ struct mock_dev {
 	/* grpid -> struct mock_fault waiting for its page response */
 	struct xarray faults;
 	bool sva_enabled;	/* under the core's iommu_sva_lock */
+	bool iopf_enabled;	/* IOMMU_DEV_FEAT_IOPF, under the same */
+	bool accel;		/* IOMMU_SVA_TEST_DEV_ACCEL */
 	/* Page responses by code; see struct iommu_sva_test_cmd @stats */
 	atomic64_t resp[IOMMU_PAGE_RESP_FAILURE + 1];
 	atomic64_t not_routed, resp_mismatch, prq_pending;
@@ -170,9 +177,18 @@ static struct attribute *mock_dev_attrs[] = {
 };
 ATTRIBUTE_GROUPS(mock_dev);
 
+/* Only accelerators have a driver: the test accelerator's */
+static int mock_bus_match(struct device *dev, struct device_driver *drv)
+{
+	return to_mock_dev(dev)->accel &&
+	       !strcmp(drv->name, IOMMU_SVA_TEST_ACCEL_DRIVER);
+}
+
 static struct bus_type mock_buses[MOCK_NR_IOMMUS] = {
-	{ .name = IOMMU_SVA_TEST_BUS, .dev_groups = mock_dev_groups },
-	{ .name = IOMMU_SVA_TEST_BUS "2", .dev_groups = mock_dev_groups },
+	{ .name = IOMMU_SVA_TEST_BUS, .dev_groups = mock_dev_groups,
+	  .match = mock_bus_match },
+	{ .name = IOMMU_SVA_TEST_BUS "2", .dev_groups = mock_dev_groups,
+	  .match = mock_bus_match },
 };
 
 /* The IOTLB of SVA domains */
@@ -444,6 +460,17 @@ static int mock_dev_enable_feat(struct device *dev,
 	struct mock_dev *mdev = to_mock_dev(dev);
 	int ret;
 
+	/*
+	 * The mock reports I/O page faults with SVA, IOPF or not: the IOPF
+	 * feature is only remembered, for drivers (uacce) that enable it
+	 * first as SMMUv3 and VT-d need.
+	 */
+	if (feat == IOMMU_DEV_FEAT_IOPF) {
+		if (mdev->iopf_enabled)
+			return -EBUSY;
+		mdev->iopf_enabled = true;
+		return 0;
+	}
 	if (feat != IOMMU_DEV_FEAT_SVA)
 		return -EINVAL;
 	if (dev->iommu->max_pasids <= 1)
@@ -470,6 +497,15 @@ static int mock_dev_disable_feat(struct device *dev,
 	struct mock_dev *mdev = to_mock_dev(dev);
 	int ret;
 
+	if (feat == IOMMU_DEV_FEAT_IOPF) {
+		if (!mdev->iopf_enabled)
+			return -EINVAL;
+		/* Not under SVA, as SMMUv3 and VT-d refuse */
+		if (mdev->sva_enabled)
+			return -EBUSY;
+		mdev->iopf_enabled = false;
+		return 0;
+	}
 	if (feat != IOMMU_DEV_FEAT_SVA)
 		return -EINVAL;
 	if (!mdev->sva_enabled)
@@ -570,7 +606,10 @@ static int mock_dev_create(struct mock_file *mfile,
 	int rc;
 
 	if (bits > IOMMU_SVA_TEST_MAX_PASID_BITS || cmd->dev_create.max_pasids ||
-	    cmd->dev_create.iommu >= MOCK_NR_IOMMUS)
+	    cmd->dev_create.iommu >= MOCK_NR_IOMMUS ||
+	    cmd->dev_create.flags & ~IOMMU_SVA_TEST_DEV_ACCEL ||
+	    (cmd->dev_create.flags & IOMMU_SVA_TEST_DEV_ACCEL &&
+	     cmd->dev_create.iommu))
 		return -EINVAL;
 	if (cmd->dev_create.group_with) {
 		mdev = mock_dev_find(mfile, cmd->dev_create.group_with);
@@ -594,6 +633,7 @@ static int mock_dev_create(struct mock_file *mfile,
 	if (cmd->dev_create.group_with)
 		mdev->group_with = mock_dev_find(mfile,
 						 cmd->dev_create.group_with);
+	mdev->accel = cmd->dev_create.flags & IOMMU_SVA_TEST_DEV_ACCEL;
 	init_rwsem(&mdev->dma_lock);
 	xa_init_flags(&mdev->faults, XA_FLAGS_ALLOC);
 	device_initialize(&mdev->dev);
@@ -666,6 +706,11 @@ static bool mock_dev_busy(struct mock_file *mfile, struct mock_dev *mdev)
 
 static void mock_dev_destroy(struct mock_dev *mdev)
 {
+	/*
+	 * An accelerator's driver goes first, with the bonds of its queues
+	 * and the SVA it enabled (uacce_remove()), as on a hot-unplug.
+	 */
+	device_release_driver(&mdev->dev);
 	if (mdev->sva_enabled)
 		WARN_ON(iommu_dev_disable_feature(&mdev->dev,
 						  IOMMU_DEV_FEAT_SVA));
@@ -718,6 +763,9 @@ static int mock_sva_feature(struct mock_file *mfile, u32 dev_id, bool enable)
 
 	if (!mdev)
 		return -ENOENT;
+	/* An accelerator's SVA is its driver's */
+	if (mdev->accel)
+		return -EBUSY;
 	if (enable)
 		return iommu_dev_enable_feature(&mdev->dev, IOMMU_DEV_FEAT_SVA);
 	return iommu_dev_disable_feature(&mdev->dev, IOMMU_DEV_FEAT_SVA);
@@ -1213,29 +1261,29 @@ static struct mock_dev *mock_dev_get(struct mock_file *mfile, u32 dev_id)
 	return mdev;
 }
 
-static int mock_dma(struct mock_file *mfile, struct iommu_sva_test_cmd *cmd)
+static bool mock_dma_range_ok(u64 addr, u64 length)
 {
-	bool write = cmd->dma.flags & IOMMU_SVA_TEST_DMA_WRITE;
-	u64 addr = cmd->dma.addr, length = cmd->dma.length;
-	void __user *ubuf = u64_to_user_ptr(cmd->dma.uptr);
+	return length && length <= IOMMU_SVA_TEST_MAX_DMA &&
+	       addr + length > addr;
+}
+
+/*
+ * DMA of @mdev with @pasid at @addr, @length bytes (mock_dma_range_ok()),
+ * to (@write) or from memory, the other side being @iter. The caller holds
+ * a reference to the device.
+ */
+static int mock_dma_iter(struct mock_dev *mdev, u32 pasid, u64 addr,
+			 u64 length, bool write, struct iov_iter *iter)
+{
 	struct iommu_domain *domain;
 	struct mock_domain *md;
-	struct mock_dev *mdev;
 	u64 done = 0;
 	int rc = 0;
 
-	if (cmd->dma.flags & ~IOMMU_SVA_TEST_DMA_WRITE || !length ||
-	    length > IOMMU_SVA_TEST_MAX_DMA || addr + length < addr)
-		return -EINVAL;
-
-	mdev = mock_dev_get(mfile, cmd->dev_id);
-	if (!mdev)
-		return -ENOENT;
-
 	down_read(&mdev->dma_lock);
 	/* Stays attached while we hold dma_lock: see remove_dev_pasid */
-	domain = iommu_get_domain_for_dev_pasid(&mdev->dev, cmd->dma.pasid, 0);
-	if (IS_ERR_OR_NULL(domain) || cmd->dma.pasid == IOMMU_NO_PASID) {
+	domain = iommu_get_domain_for_dev_pasid(&mdev->dev, pasid, 0);
+	if (IS_ERR_OR_NULL(domain) || pasid == IOMMU_NO_PASID) {
 		rc = -ENODEV;
 		goto out_unlock;
 	}
@@ -1248,29 +1296,26 @@ static int mock_dma(struct mock_file *mfile, struct iommu_sva_test_cmd *cmd)
 		size_t n = min_t(u64, length - done,
 				 PAGE_SIZE - offset_in_page(a));
 		struct page *page;
-		void *kaddr;
-		size_t left;
+		size_t copied;
 
 		if (domain->type == IOMMU_DOMAIN_SVA)
-			rc = mock_sva_translate(mdev, md, cmd->dma.pasid, a,
-						write, &page);
+			rc = mock_sva_translate(mdev, md, pasid, a, write,
+						&page);
 		else
 			rc = mock_paging_translate(md, a, write, &page);
 		if (rc)
 			break;
 
-		kaddr = kmap_local_page(page);
-		if (write)
-			left = copy_from_user(kaddr + offset_in_page(a),
-					      ubuf + done, n);
-		else
-			left = copy_to_user(ubuf + done,
-					    kaddr + offset_in_page(a), n);
-		kunmap_local(kaddr);
-		if (write)
+		if (write) {
+			copied = copy_page_from_iter(page, offset_in_page(a),
+						     n, iter);
 			set_page_dirty_lock(page);
+		} else {
+			copied = copy_page_to_iter(page, offset_in_page(a), n,
+						   iter);
+		}
 		put_page(page);
-		if (left) {
+		if (copied != n) {
 			rc = -EFAULT;
 			break;
 		}
@@ -1281,8 +1326,90 @@ static int mock_dma(struct mock_file *mfile, struct iommu_sva_test_cmd *cmd)
 		mutex_unlock(&md->map_lock);
 out_unlock:
 	up_read(&mdev->dma_lock);
+	return rc;
+}
+
+static int mock_dma(struct mock_file *mfile, struct iommu_sva_test_cmd *cmd)
+{
+	bool write = cmd->dma.flags & IOMMU_SVA_TEST_DMA_WRITE;
+	struct mock_dev *mdev;
+	struct iov_iter iter;
+	struct iovec iov;
+	int rc;
+
+	if (cmd->dma.flags & ~IOMMU_SVA_TEST_DMA_WRITE ||
+	    !mock_dma_range_ok(cmd->dma.addr, cmd->dma.length))
+		return -EINVAL;
+	/* The device writes memory from the caller's buffer, or reads into it */
+	rc = import_single_range(write ? ITER_SOURCE : ITER_DEST,
+				 u64_to_user_ptr(cmd->dma.uptr),
+				 cmd->dma.length, &iov, &iter);
+	if (rc)
+		return rc;
+
+	mdev = mock_dev_get(mfile, cmd->dev_id);
+	if (!mdev)
+		return -ENOENT;
+	rc = mock_dma_iter(mdev, cmd->dma.pasid, cmd->dma.addr,
+			   cmd->dma.length, write, &iter);
 	put_device(&mdev->dev);
 	return rc;
+}
+
+/**
+ * iommu_sva_mock_dma() - DMA of a mock device, for the driver bound to it
+ * @dev: a mock device, which the caller's driver is bound to
+ * @pasid: the PASID the DMA carries; not IOMMU_NO_PASID
+ * @addr: where the DMA goes or comes from: a virtual address of the mm
+ *        bound at @pasid, or an IOVA of the paging domain attached there
+ * @buf: the other side, in kernel memory
+ * @length: the bytes, at most IOMMU_SVA_TEST_MAX_DMA
+ * @write: the device writes memory from @buf; else reads memory into @buf
+ *
+ * The DMA is translated as the mock IOMMU translates any: through the
+ * domain attached at @pasid, faulting through the IOPF path what is not
+ * present. It may have moved part of the data when it fails.
+ *
+ * Context: Process context; sleeps. The caller keeps the PASID attached
+ * (the bond) until this returns.
+ * Return: 0 if all of it moved; -EINVAL for a bad length or range,
+ * -ENODEV if @dev is not a mock device or nothing is attached at @pasid,
+ * -EFAULT if the IOMMU could not translate (the fault was answered invalid
+ * or could not be reported).
+ */
+int iommu_sva_mock_dma(struct device *dev, u32 pasid, unsigned long addr,
+		       void *buf, size_t length, bool write)
+{
+	struct kvec kv = { .iov_base = buf, .iov_len = length };
+	struct iov_iter iter;
+	int i;
+
+	for (i = 0; i < MOCK_NR_IOMMUS; i++)
+		if (dev->bus == &mock_buses[i])
+			break;
+	if (i == MOCK_NR_IOMMUS)
+		return -ENODEV;
+	if (!mock_dma_range_ok(addr, length))
+		return -EINVAL;
+	iov_iter_kvec(&iter, write ? ITER_SOURCE : ITER_DEST, &kv, 1, length);
+	return mock_dma_iter(to_mock_dev(dev), pasid, addr, length, write,
+			     &iter);
+}
+
+/**
+ * iommu_sva_mock_driver_register() - Register the driver of accelerators
+ * @drv: the driver, named IOMMU_SVA_TEST_ACCEL_DRIVER
+ *
+ * The driver is bound to each mock device created with
+ * IOMMU_SVA_TEST_DEV_ACCEL, and removed from it before the device goes.
+ *
+ * Context: Process context, after the mock driver's initcall.
+ * Return: 0, or the errno of driver_register().
+ */
+int iommu_sva_mock_driver_register(struct device_driver *drv)
+{
+	drv->bus = &mock_buses[0];
+	return driver_register(drv);
 }
 
 static int mock_counters(struct mock_file *mfile,

@@ -44,6 +44,9 @@ enum {
 	IOMMU_SVA_TEST_OP_DETACH_DEV,
 };
 
+/* Flags of IOMMU_SVA_TEST_OP_DEV_CREATE */
+#define IOMMU_SVA_TEST_DEV_ACCEL	0x1U	/* an accelerator: see below */
+
 /* Flags of IOMMU_SVA_TEST_OP_DMA */
 #define IOMMU_SVA_TEST_DMA_WRITE	0x1U	/* device writes memory */
 
@@ -78,7 +81,11 @@ enum {
  *              whose IOMMU group the new device joins, as devices that
  *              the IOMMU cannot tell apart do; @iommu (in) is the mock
  *              IOMMU instance in front of the device, 0 or 1, each with a
- *              bus and driver ops of its own
+ *              bus and driver ops of its own; @flags (in) are
+ *              IOMMU_SVA_TEST_DEV_*: with IOMMU_SVA_TEST_DEV_ACCEL the
+ *              device, on IOMMU 0, is bound by the test accelerator
+ *              driver when it is built, and DEV_DESTROY unplugs it from
+ *              under that driver
  * @bind: BIND of the caller's mm to @dev_id: @bind_id (out) names the bond;
  *        a repeated bind of the same device returns the same @bind_id, as
  *        the core returns the same handle; @pasid (out) is the bond's PASID.
@@ -137,6 +144,7 @@ struct iommu_sva_test_cmd {
 			__u32 max_pasids;
 			__u32 group_with;
 			__u32 iommu;
+			__u32 flags;
 		} dev_create;
 		struct {
 			__u32 bind_id;
@@ -205,5 +213,78 @@ struct iommu_sva_test_cmd {
 };
 
 #define IOMMU_SVA_TEST_CMD	_IOWR('S', 0xa0, struct iommu_sva_test_cmd)
+
+/*
+ * The test accelerator (iommu-sva-accel-test.c, CONFIG_IOMMU_SVA_ACCEL_TEST)
+ * drives the mock devices created with IOMMU_SVA_TEST_DEV_ACCEL, and
+ * registers each as a uacce device with SVA, named
+ * IOMMU_SVA_TEST_ACCEL_NAME "-<n>", under the mock device in sysfs. Each
+ * open() of it is a queue bound to the opener's mm, at most
+ * IOMMU_SVA_TEST_ACCEL_QUEUES per accelerator. The queue's region
+ * UACCE_QFRT_DUS, one page, holds a struct iommu_sva_test_ring: user space
+ * writes jobs at @head, then rings the doorbell; the accelerator runs them
+ * in order as DMA with the queue's PASID, writes each one's @result and
+ * then moves @tail; it ignores a @head more than IOMMU_SVA_TEST_ACCEL_JOBS
+ * ahead of @tail. The queue polls readable when @tail has reached @head.
+ */
+#define IOMMU_SVA_TEST_ACCEL_DRIVER	"iommu-sva-accel"
+#define IOMMU_SVA_TEST_ACCEL_NAME	"iommu_sva_accel"
+#define IOMMU_SVA_TEST_ACCEL_API	"iommu_sva_accel_v1"
+#define IOMMU_SVA_TEST_ACCEL_QUEUES	4
+#define IOMMU_SVA_TEST_ACCEL_JOBS	32
+
+enum {
+	IOMMU_SVA_TEST_JOB_COPY = 1,	/* @length bytes from @src to @dst */
+	IOMMU_SVA_TEST_JOB_FILL,	/* @length bytes of @value at @dst */
+};
+
+/**
+ * struct iommu_sva_test_job - One job of an accelerator queue
+ * @op: IOMMU_SVA_TEST_JOB_*
+ * @result: written by the accelerator once the job ran: 0, -EINVAL for a
+ *          bad job, -EFAULT if a DMA could not be translated, -ECANCELED
+ *          if the queue stopped during the job
+ * @src: COPY: the source, a virtual address of the queue's process
+ * @dst: the destination, a virtual address of the queue's process
+ * @length: bytes, 1 to IOMMU_SVA_TEST_MAX_DMA
+ * @value: FILL: the byte
+ */
+struct iommu_sva_test_job {
+	__u32 op;
+	__s32 result;
+	__u64 src;
+	__u64 dst;
+	__u64 length;
+	__u64 value;
+};
+
+/**
+ * struct iommu_sva_test_ring - The jobs of a queue, shared with user space
+ * @head: jobs submitted, written by user space, free running
+ * @tail: jobs done, written by the accelerator, free running
+ * @__reserved: 0
+ * @jobs: job i is at @jobs[i % IOMMU_SVA_TEST_ACCEL_JOBS]
+ */
+struct iommu_sva_test_ring {
+	__u32 head;
+	__u32 tail;
+	__u32 __reserved[14];
+	struct iommu_sva_test_job jobs[IOMMU_SVA_TEST_ACCEL_JOBS];
+};
+
+/* ioctls of a queue, next to uacce's UACCE_CMD_START_Q and _PUT_Q */
+/* Run the jobs up to @head; the queue must be started */
+#define IOMMU_SVA_TEST_ACCEL_DOORBELL	_IO('W', 0x40)
+/* The queue's PASID, a __u32 */
+#define IOMMU_SVA_TEST_ACCEL_PASID	_IOR('W', 0x41, __u32)
+
+#ifdef __KERNEL__
+struct device;
+struct device_driver;
+
+int iommu_sva_mock_dma(struct device *dev, __u32 pasid, unsigned long addr,
+		       void *buf, size_t length, bool write);
+int iommu_sva_mock_driver_register(struct device_driver *drv);
+#endif
 
 #endif

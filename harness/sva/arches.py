@@ -47,9 +47,9 @@ ARCHES = {
               'x-pasid-mode=on,caching-mode=on'),
         console='ttyS0', timeout=600,
         client_dirs=('drivers/dma/idxd/', 'drivers/misc/uacce/'),
+        # uacce is built in, for the test accelerator (common.config)
         client_modules=('drivers/dma/idxd/idxd.ko',
-                        'drivers/dma/idxd/idxd_bus.ko',
-                        'drivers/misc/uacce/uacce.ko')),
+                        'drivers/dma/idxd/idxd_bus.ko')),
     'arm64': Arch(
         name='arm64', karch='arm64', cross='aarch64-linux-gnu-',
         image='arch/arm64/boot/Image',
@@ -57,8 +57,7 @@ ARCHES = {
               '-cpu', 'cortex-a57'),
         console='ttyAMA0', timeout=300,
         client_dirs=('drivers/misc/uacce/', 'drivers/crypto/hisilicon/'),
-        client_modules=('drivers/misc/uacce/uacce.ko',
-                        'drivers/crypto/hisilicon/hisi_qm.ko',
+        client_modules=('drivers/crypto/hisilicon/hisi_qm.ko',
                         'drivers/crypto/hisilicon/zip/hisi_zip.ko')),
 }
 

@@ -8,7 +8,9 @@
 #ifndef __SELFTEST_IOMMU_UTILS_H
 #define __SELFTEST_IOMMU_UTILS_H
 
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -329,6 +331,45 @@ static inline int _test_cmd_fail_next(int fd, __u32 dev_id, __u32 what,
 	};
 
 	return sva_cmd(fd, IOMMU_SVA_TEST_OP_FAIL_NEXT, &cmd);
+}
+
+/* An accelerator: DEV_CREATE with IOMMU_SVA_TEST_DEV_ACCEL */
+static inline int accel_create(int fd, __u32 pasid_bits, __u32 *dev_id)
+{
+	struct iommu_sva_test_cmd cmd = {
+		.dev_create = {
+			.pasid_bits = pasid_bits,
+			.flags = IOMMU_SVA_TEST_DEV_ACCEL,
+		},
+	};
+	int rc = sva_cmd(fd, IOMMU_SVA_TEST_OP_DEV_CREATE, &cmd);
+
+	if (!rc)
+		*dev_id = cmd.dev_id;
+	return rc;
+}
+
+/* The name of the uacce device under mock device @dev_id, or -errno */
+static inline int accel_name(__u32 dev_id, char *name, size_t len)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	int rc = -ENOENT;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), MOCK_DEVICES "/mock%u/uacce", dev_id);
+	dir = opendir(path);
+	if (!dir)
+		return -errno;
+	while ((de = readdir(dir))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(name, len, "%s", de->d_name);
+		rc = 0;
+		break;
+	}
+	closedir(dir);
+	return rc;
 }
 
 /*

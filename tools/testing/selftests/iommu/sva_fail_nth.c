@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -605,6 +606,63 @@ TEST_F(fail_nth, page_request_group)
 	TH_LOG("%u allocations", n - 1);
 	test_cmd_unbind(self->bind);
 	munmap(none, page_size);
+}
+
+/*
+ * uacce's open binds the process and gets a queue from the accelerator:
+ * with any allocation failing it fails, and leaves no bond, domain or
+ * queue behind. The uacce device is found by name in the fixture data.
+ */
+static char accel_dev[PATH_MAX];
+static int accel_fd = -1;
+
+static int uacce_open_run(struct _test_data_fail_nth *self, unsigned int n)
+{
+	fail_nth_set(n);
+	accel_fd = open(accel_dev, O_RDWR | O_CLOEXEC);
+	return accel_fd < 0 ? -errno : 0;
+}
+
+static void uacce_open_check(struct __test_metadata *_metadata,
+			     struct _test_data_fail_nth *self, int rc)
+{
+	char path[PATH_MAX], val[16];
+
+	check_live(_metadata, self);
+	snprintf(path, sizeof(path), "/sys/class/uacce/%s/available_instances",
+		 strrchr(accel_dev, '/') + 1);
+	ASSERT_EQ(0, read_line(path, val, sizeof(val)));
+	ASSERT_EQ(IOMMU_SVA_TEST_ACCEL_QUEUES, atoi(val));
+}
+
+static void uacce_open_undo(struct __test_metadata *_metadata,
+			    struct _test_data_fail_nth *self)
+{
+	__u32 pasid;
+
+	ASSERT_EQ(0, ioctl(accel_fd, IOMMU_SVA_TEST_ACCEL_PASID, &pasid));
+	ASSERT_EQ(mm_pasid(self->fd), pasid);
+	close(accel_fd);
+	uacce_open_check(_metadata, self, 0);
+}
+
+TEST_F(fail_nth, uacce_open)
+{
+	static const struct nth_op op = {
+		uacce_open_run, uacce_open_check, uacce_open_undo
+	};
+	char name[NAME_MAX + 1];
+	__u32 accel;
+
+	if (access("/sys/bus/" IOMMU_SVA_TEST_BUS "/drivers/"
+		   IOMMU_SVA_TEST_ACCEL_DRIVER, F_OK))
+		SKIP(return, "no accelerator driver: CONFIG_IOMMU_SVA_ACCEL_TEST is off");
+	ASSERT_EQ(0, accel_create(self->fd, 20, &accel));
+	ASSERT_EQ(0, accel_name(accel, name, sizeof(name)));
+	snprintf(accel_dev, sizeof(accel_dev), "/dev/%s", name);
+	ASSERT_EQ(0, _test_cmd_stats(self->fd, self->dev_id, &self->before));
+	fail_nth_loop(_metadata, self, &op);
+	test_cmd_dev_destroy(accel);
 }
 
 TEST_HARNESS_MAIN

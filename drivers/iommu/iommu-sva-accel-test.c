@@ -16,9 +16,8 @@
  * empty or the queue stops; stop_queue waits for it, so after stop_queue
  * (which uacce calls before it unbinds, also on removal) the queue makes
  * no DMA with its PASID. The ring page is the queue's, and a user mapping
- * of it holds a page reference of its own: put_queue frees the queue while
- * a mapping may still exist (uacce_remove() has zapped it, or the file is
- * being released).
+ * of it holds a page reference of its own: on removal, put_queue frees the
+ * queue with the mapping still there, zapped by uacce_remove().
  */
 #include <linux/device.h>
 #include <linux/highmem.h>
@@ -116,8 +115,9 @@ static void accel_work(struct work_struct *work)
 
 		memcpy(&job, slot, sizeof(job));
 		WRITE_ONCE(slot->result, accel_run_job(aq, &job));
+		WRITE_ONCE(aq->tail, aq->tail + 1);
 		/* Release: the result is written before the job is done */
-		smp_store_release(&ring->tail, ++aq->tail);
+		smp_store_release(&ring->tail, aq->tail);
 		wake_up_interruptible(&aq->q->wait);
 	}
 }
@@ -208,7 +208,8 @@ static int accel_mmap(struct uacce_queue *q, struct vm_area_struct *vma,
 {
 	struct accel_queue *aq = q->priv;
 
-	if (qfr->type != UACCE_QFRT_DUS ||
+	/* A private copy would not be the ring the accelerator reads */
+	if (qfr->type != UACCE_QFRT_DUS || !(vma->vm_flags & VM_SHARED) ||
 	    vma->vm_end - vma->vm_start != PAGE_SIZE)
 		return -EINVAL;
 	return vm_insert_page(vma, vma->vm_start, aq->ring_page);
@@ -265,9 +266,12 @@ static int accel_probe(struct device *dev)
 		kfree(accel);
 		return PTR_ERR(uacce);
 	}
-	/* Jobs address process memory: without SVA there is nothing to do */
+	/*
+	 * Jobs address process memory: without SVA there is nothing to do.
+	 * uacce said why SVA is off; the driver core says no more for this.
+	 */
 	if (!(uacce->flags & UACCE_DEV_SVA)) {
-		rc = -EOPNOTSUPP;
+		rc = -ENODEV;
 		goto err_remove;
 	}
 	uacce->priv = accel;

@@ -38,6 +38,9 @@
  * The DMA path takes mock_dev::dma_lock for reading and keeps it while it
  * waits for a fault to be answered; remove_dev_pasid takes it for writing,
  * so once that returns no DMA, and no fault report, for the PASID remains.
+ * Destroying an accelerator releases its driver under mock_file::lock:
+ * the device lock, uacce's, then the wait for the accelerator's work,
+ * whose DMA takes dma_lock.
  * PAGE_REQ holds dma_lock for reading only while it reports, and does not
  * wait for the responses: that the core answers them before a detach
  * returns is what the tests check, not something the mock makes true.
@@ -79,7 +82,11 @@ struct mock_dev {
 	/* grpid -> struct mock_fault waiting for its page response */
 	struct xarray faults;
 	bool sva_enabled;	/* under the core's iommu_sva_lock */
-	bool iopf_enabled;	/* IOMMU_DEV_FEAT_IOPF, under the same */
+	/*
+	 * IOMMU_DEV_FEAT_IOPF, which the core passes on without a lock: only
+	 * the accelerator's probe and remove use it, under the device lock
+	 */
+	bool iopf_enabled;
 	bool accel;		/* IOMMU_SVA_TEST_DEV_ACCEL */
 	/* Page responses by code; see struct iommu_sva_test_cmd @stats */
 	atomic64_t resp[IOMMU_PAGE_RESP_FAILURE + 1];
@@ -609,7 +616,7 @@ static int mock_dev_create(struct mock_file *mfile,
 	    cmd->dev_create.iommu >= MOCK_NR_IOMMUS ||
 	    cmd->dev_create.flags & ~IOMMU_SVA_TEST_DEV_ACCEL ||
 	    (cmd->dev_create.flags & IOMMU_SVA_TEST_DEV_ACCEL &&
-	     cmd->dev_create.iommu))
+	     (cmd->dev_create.iommu || cmd->dev_create.group_with)))
 		return -EINVAL;
 	if (cmd->dev_create.group_with) {
 		mdev = mock_dev_find(mfile, cmd->dev_create.group_with);
@@ -1340,18 +1347,16 @@ static int mock_dma(struct mock_file *mfile, struct iommu_sva_test_cmd *cmd)
 	if (cmd->dma.flags & ~IOMMU_SVA_TEST_DMA_WRITE ||
 	    !mock_dma_range_ok(cmd->dma.addr, cmd->dma.length))
 		return -EINVAL;
+	mdev = mock_dev_get(mfile, cmd->dev_id);
+	if (!mdev)
+		return -ENOENT;
 	/* The device writes memory from the caller's buffer, or reads into it */
 	rc = import_single_range(write ? ITER_SOURCE : ITER_DEST,
 				 u64_to_user_ptr(cmd->dma.uptr),
 				 cmd->dma.length, &iov, &iter);
-	if (rc)
-		return rc;
-
-	mdev = mock_dev_get(mfile, cmd->dev_id);
-	if (!mdev)
-		return -ENOENT;
-	rc = mock_dma_iter(mdev, cmd->dma.pasid, cmd->dma.addr,
-			   cmd->dma.length, write, &iter);
+	if (!rc)
+		rc = mock_dma_iter(mdev, cmd->dma.pasid, cmd->dma.addr,
+				   cmd->dma.length, write, &iter);
 	put_device(&mdev->dev);
 	return rc;
 }

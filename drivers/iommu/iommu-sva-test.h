@@ -83,7 +83,8 @@ enum {
  *              IOMMU instance in front of the device, 0 or 1, each with a
  *              bus and driver ops of its own; @flags (in) are
  *              IOMMU_SVA_TEST_DEV_*: with IOMMU_SVA_TEST_DEV_ACCEL the
- *              device, on IOMMU 0, is bound by the test accelerator
+ *              device, on IOMMU 0 and in a group of its own, is bound
+ *              by the test accelerator
  *              driver when it is built, and DEV_DESTROY unplugs it from
  *              under that driver
  * @bind: BIND of the caller's mm to @dev_id: @bind_id (out) names the bond;

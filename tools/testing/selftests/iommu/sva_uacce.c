@@ -15,13 +15,16 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <misc/uacce/uacce.h>
 
@@ -115,20 +118,27 @@ static int queue_doorbell(struct queue *q)
 	return ioctl(q->fd, IOMMU_SVA_TEST_ACCEL_DOORBELL) ? -errno : 0;
 }
 
-/* Wait, with poll() as a library does, until every job submitted is done */
-static int queue_wait(struct queue *q)
+/*
+ * Wait, with poll() as a library does, until every job submitted is done:
+ * the queue polls readable then, and the accelerator wakes the poller.
+ */
+static int queue_wait_ms(struct queue *q, int timeout)
 {
 	struct pollfd pfd = { .fd = q->fd, .events = POLLIN };
-	int i;
+	int n = poll(&pfd, 1, timeout);
 
-	for (i = 0; i < 600; i++) {
-		if (__atomic_load_n(&q->ring->tail, __ATOMIC_ACQUIRE) ==
-		    q->head)
-			return 0;
-		if (poll(&pfd, 1, 100) < 0)
-			return -errno;
-	}
-	return -ETIMEDOUT;
+	if (n < 0)
+		return -errno;
+	if (!n || !(pfd.revents & POLLIN))
+		return -ETIMEDOUT;
+	if (__atomic_load_n(&q->ring->tail, __ATOMIC_ACQUIRE) != q->head)
+		return -EIO;
+	return 0;
+}
+
+static int queue_wait(struct queue *q)
+{
+	return queue_wait_ms(q, 20000);
 }
 
 /* Run one job to its end; its result */
@@ -226,14 +236,22 @@ FIXTURE_TEARDOWN(uacce)
  */
 TEST_F(uacce, sysfs)
 {
+	char buf[64], path[PATH_MAX];
 	struct queue q;
-	char buf[64];
+	size_t n;
+	FILE *f;
 
 	ASSERT_EQ(DEV_SVA, uacce_attr_long(self->name, "flags"));
 	ASSERT_EQ(0, uacce_attr(self->name, "api", buf, sizeof(buf)));
 	ASSERT_STREQ(IOMMU_SVA_TEST_ACCEL_API, buf);
-	ASSERT_EQ(0, uacce_attr(self->name, "algorithms", buf, sizeof(buf)));
-	ASSERT_STREQ("copy", buf);
+	snprintf(path, sizeof(path), "/sys/class/uacce/%s/algorithms",
+		 self->name);
+	f = fopen(path, "r");
+	ASSERT_NE(NULL, f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	ASSERT_STREQ("copy\nfill\n", buf);
 	ASSERT_EQ(page_size, uacce_attr_long(self->name, "region_dus_size"));
 	ASSERT_EQ(-ENOENT, uacce_attr_long(self->name, "region_mmio_size"));
 	ASSERT_EQ(IOMMU_SVA_TEST_ACCEL_QUEUES,
@@ -355,10 +373,15 @@ TEST_F(uacce, bad_jobs)
 	ASSERT_TRUE(all_bytes(buf + page_size - 8, 9, 8));
 	ASSERT_EQ(0, queue_run(&q, IOMMU_SVA_TEST_JOB_FILL, NULL, buf, 8, 3));
 	ASSERT_TRUE(all_bytes(buf, 3, 8));
-	/* A head beyond what the ring holds runs nothing */
+	/* A head beyond what the ring holds runs nothing, not even the job */
+	queue_add(&q, IOMMU_SVA_TEST_JOB_FILL, NULL, buf, 8, 7);
+	q.head--;
 	__atomic_store_n(&q.ring->head, q.head + IOMMU_SVA_TEST_ACCEL_JOBS + 1,
 			 __ATOMIC_RELEASE);
 	ASSERT_EQ(0, queue_doorbell(&q));
+	ASSERT_EQ(-ETIMEDOUT, queue_wait_ms(&q, 500));
+	ASSERT_EQ(q.head, q.ring->tail);
+	ASSERT_TRUE(all_bytes(buf, 3, 8));
 	ASSERT_EQ(0, queue_run(&q, IOMMU_SVA_TEST_JOB_FILL, NULL, buf, 8, 5));
 	ASSERT_EQ(q.head, q.ring->tail);
 	ASSERT_TRUE(all_bytes(buf, 5, 8));
@@ -537,20 +560,24 @@ static int queue_fill_ring(struct queue *q, char *buf, size_t len)
 
 /*
  * Close, and exit, while jobs run: release stops the queue, which waits
- * for the job running, before uacce unbinds the PASID; nothing stays.
+ * for the job running, before uacce unbinds the PASID; nothing stays. A
+ * stop that did not wait would show as a use-after-free of the queue
+ * (KASAN): the unbind's detach waits for the DMA itself.
  */
 TEST_F(uacce, close_in_flight)
 {
 	size_t len = 4 * MB;
 	char *buf = untouched(len), *copy = malloc(len);
 	struct queue q;
-	int status;
+	int status, i;
 	pid_t pid;
 
 	ASSERT_NE(NULL, buf);
 	ASSERT_NE(NULL, copy);
 	ASSERT_EQ(0, queue_open(self->name, &q));
 	ASSERT_EQ(0, queue_fill_ring(&q, buf, len));
+	/* In flight: 32 MiB of faults take seconds */
+	ASSERT_NE(q.head, __atomic_load_n(&q.ring->tail, __ATOMIC_ACQUIRE));
 	queue_close(&q);
 	ASSERT_LIVE_AS_BEFORE();
 	/* The queue stopped: nothing is written any more */
@@ -573,13 +600,75 @@ TEST_F(uacce, close_in_flight)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
 	ASSERT_EQ(0, WEXITSTATUS(status));
-	/* The child's files were released before it could be waited for */
-	ASSERT_LIVE_AS_BEFORE();
+	/*
+	 * The ring's mapping holds the file, so the release comes with the
+	 * last reference to the child's mm, which the device's DMA or the
+	 * fault handler may hold a while after the exit: wait for it.
+	 */
+	for (i = 0; i < 100; i++) {
+		struct iommu_sva_test_cmd now;
+
+		ASSERT_EQ(0, _test_cmd_stats(self->fd, self->plain, &now));
+		if (now.stats.sva_domains == self->live.stats.sva_domains &&
+		    uacce_attr_long(self->name, "available_instances") ==
+		    IOMMU_SVA_TEST_ACCEL_QUEUES)
+			break;
+		usleep(100000);
+	}
 	ASSERT_EQ(IOMMU_SVA_TEST_ACCEL_QUEUES,
 		  uacce_attr_long(self->name, "available_instances"));
+	ASSERT_LIVE_AS_BEFORE();
 }
 
 static sigjmp_buf bus_jmp;
+
+/* A library's thread waiting for its jobs when the device goes */
+struct poller {
+	int fd;
+	int n;
+	short revents;
+	pid_t tid;
+	struct timespec woken;
+};
+
+static double seconds_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec - t->tv_sec + (now.tv_nsec - t->tv_nsec) / 1e9;
+}
+
+/* Wait until the poller sleeps in poll(): its wchan says so */
+static int poller_asleep(struct poller *p)
+{
+	char path[64], wchan[64];
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		pid_t tid = __atomic_load_n(&p->tid, __ATOMIC_ACQUIRE);
+
+		snprintf(path, sizeof(path), "/proc/self/task/%d/wchan", tid);
+		if (tid && !read_line(path, wchan, sizeof(wchan)) &&
+		    strstr(wchan, "poll"))
+			return 1;
+		usleep(50000);
+	}
+	return 0;
+}
+
+static void *poll_thread(void *arg)
+{
+	struct poller *p = arg;
+	struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
+
+	__atomic_store_n(&p->tid, syscall(SYS_gettid), __ATOMIC_RELEASE);
+	/* At its timeout poll() looks once more: wake-ups come far sooner */
+	p->n = poll(&pfd, 1, 20000);
+	clock_gettime(CLOCK_MONOTONIC, &p->woken);
+	p->revents = pfd.revents;
+	return NULL;
+}
 
 static void on_sigbus(int sig)
 {
@@ -589,7 +678,10 @@ static void on_sigbus(int sig)
 /*
  * The device is removed while queues are open and jobs run (uacce's
  * hot-unplug): its queues are stopped and unbound at once, the rings
- * unmapped, and the files, still open, only fail until they are closed.
+ * unmapped, pollers woken with POLLHUP, and the files, still open, only
+ * fail until they are closed. Stopping a queue with a job faulting while
+ * the process may mmap() is where uacce had a lock-order inversion, which
+ * lockdep reports on the console.
  */
 TEST_F(uacce, unplug)
 {
@@ -597,7 +689,10 @@ TEST_F(uacce, unplug)
 	struct pollfd pfd = { .events = POLLIN };
 	size_t len = 4 * MB;
 	char *buf = untouched(len), path[PATH_MAX];
-	struct queue q, idle;
+	struct queue q, idle, stalled;
+	struct timespec unplugged;
+	struct poller poller;
+	pthread_t thread;
 	int faulted = 0;
 	__u32 tail = 0;
 	void *p;
@@ -606,8 +701,24 @@ TEST_F(uacce, unplug)
 	ASSERT_EQ(0, queue_open(self->name, &q));
 	ASSERT_EQ(0, queue_open(self->name, &idle));
 	ASSERT_EQ(0, queue_fill_ring(&q, buf, len));
+	/* A job that cannot run: its poller waits until the unplug */
+	ASSERT_EQ(0, queue_open(self->name, &stalled));
+	ASSERT_EQ(0, ioctl(stalled.fd, UACCE_CMD_PUT_Q));
+	queue_add(&stalled, IOMMU_SVA_TEST_JOB_FILL, NULL, buf, 8, 1);
+	poller.fd = stalled.fd;
+	poller.tid = 0;
+	ASSERT_EQ(0, pthread_create(&thread, NULL, poll_thread, &poller));
+	ASSERT_TRUE(poller_asleep(&poller));
 
+	clock_gettime(CLOCK_MONOTONIC, &unplugged);
 	test_cmd_dev_destroy(self->accel);
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	ASSERT_EQ(1, poller.n);
+	ASSERT_EQ(POLLERR | POLLHUP, poller.revents);
+	/* Woken by the unplug, not by its timeout */
+	ASSERT_GT(10.0, seconds_since(&unplugged) - seconds_since(&poller.woken));
+	queue_close(&stalled);
+
 	snprintf(path, sizeof(path), "/dev/%s", self->name);
 	ASSERT_EQ(-1, access(path, F_OK));
 	/* Unbound already, with the files open */
@@ -618,7 +729,8 @@ TEST_F(uacce, unplug)
 	ASSERT_EQ(-1, ioctl(idle.fd, UACCE_CMD_START_Q));
 	ASSERT_EQ(ENXIO, errno);
 	pfd.fd = q.fd;
-	ASSERT_EQ(0, poll(&pfd, 1, 0));
+	ASSERT_EQ(1, poll(&pfd, 1, 0));
+	ASSERT_EQ(POLLERR | POLLHUP, pfd.revents);
 	munmap(idle.ring, page_size);
 	p = mmap(NULL, page_size, PROT_READ, MAP_SHARED, idle.fd,
 		 UACCE_QFRT_DUS * page_size);

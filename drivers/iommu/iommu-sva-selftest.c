@@ -406,14 +406,22 @@ static const struct iommu_domain_ops mock_domain_ops = {
 };
 
 /* The IOMMU */
-static struct iommu_device *mock_probe_device(struct device *dev)
+/* The mock IOMMU instance in front of @dev, or -ENODEV if none is */
+static int mock_iommu_of(struct device *dev)
 {
 	int i;
 
 	for (i = 0; i < MOCK_NR_IOMMUS; i++)
 		if (dev->bus == &mock_buses[i])
-			return &mock_iommus[i];
-	return ERR_PTR(-ENODEV);
+			return i;
+	return -ENODEV;
+}
+
+static struct iommu_device *mock_probe_device(struct device *dev)
+{
+	int i = mock_iommu_of(dev);
+
+	return i < 0 ? ERR_PTR(i) : &mock_iommus[i];
 }
 
 static void mock_release_device(struct device *dev)
@@ -1387,12 +1395,8 @@ int iommu_sva_mock_dma(struct device *dev, u32 pasid, unsigned long addr,
 {
 	struct kvec kv = { .iov_base = buf, .iov_len = length };
 	struct iov_iter iter;
-	int i;
 
-	for (i = 0; i < MOCK_NR_IOMMUS; i++)
-		if (dev->bus == &mock_buses[i])
-			break;
-	if (i == MOCK_NR_IOMMUS)
+	if (mock_iommu_of(dev) < 0)
 		return -ENODEV;
 	if (!mock_dma_range_ok(addr, length))
 		return -EINVAL;

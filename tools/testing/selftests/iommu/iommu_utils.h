@@ -10,11 +10,15 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <unistd.h>
 
 #include "../../../../drivers/iommu/iommu-sva-test.h"
 
@@ -369,6 +373,63 @@ static inline int accel_name(__u32 dev_id, char *name, size_t len)
 		break;
 	}
 	closedir(dir);
+	return rc;
+}
+
+/* The whole file at @path, as text, or NULL */
+static inline char *read_all(const char *path)
+{
+	size_t len = 0, size = 1 << 16;
+	char *buf = malloc(size);
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0 || !buf) {
+		if (fd >= 0)
+			close(fd);
+		free(buf);
+		return NULL;
+	}
+	while ((n = read(fd, buf + len, size - len - 1)) > 0) {
+		len += n;
+		if (size - len < 4096)
+			buf = realloc(buf, size *= 2);
+		if (!buf)
+			break;
+	}
+	close(fd);
+	if (buf)
+		buf[len] = 0;
+	return buf;
+}
+
+/* debugfs's iommu/@name as text, mounting debugfs if needed, or NULL */
+static inline char *debugfs_read(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/iommu/%s", name);
+	if (access(path, F_OK))
+		mount("nodev", "/sys/kernel/debug", "debugfs", 0, NULL);
+	return read_all(path);
+}
+
+/* The iommu/faults counters of mock device @dev; 0 if it has a line */
+static inline int faults_of(__u32 dev, long c[6])
+{
+	char *text = debugfs_read("faults"), want[32];
+	const char *line;
+	int rc = -ENOENT;
+
+	if (!text)
+		return -ENOENT;
+	snprintf(want, sizeof(want), "\nmock%u ", dev);
+	line = strstr(text, want);
+	if (line && sscanf(line + strlen(want), "%ld %ld %ld %ld %ld %ld",
+			   &c[0], &c[1], &c[2], &c[3], &c[4], &c[5]) == 6)
+		rc = 0;
+	free(text);
 	return rc;
 }
 

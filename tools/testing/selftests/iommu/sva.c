@@ -275,34 +275,6 @@ static int pasid_events_enable(const char *dir, const char *on)
 	return 0;
 }
 
-/* The whole file at @path, as text, or NULL */
-static char *read_all(const char *path)
-{
-	size_t len = 0, size = 1 << 16;
-	char *buf = malloc(size);
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY);
-	if (fd < 0 || !buf) {
-		if (fd >= 0)
-			close(fd);
-		free(buf);
-		return NULL;
-	}
-	while ((n = read(fd, buf + len, size - len - 1)) > 0) {
-		len += n;
-		if (size - len < 4096)
-			buf = realloc(buf, size *= 2);
-		if (!buf)
-			break;
-	}
-	close(fd);
-	if (buf)
-		buf[len] = 0;
-	return buf;
-}
-
 /* The whole trace buffer, as text */
 static char *tracefs_read(const char *dir)
 {
@@ -1168,17 +1140,6 @@ TEST_F(sva, iopf_partial_groups)
 	close(pipefd[1]);
 }
 
-/* debugfs's iommu/@name as text, mounting debugfs if needed, or NULL */
-static char *debugfs_read(const char *name)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), "/sys/kernel/debug/iommu/%s", name);
-	if (access(path, F_OK))
-		mount("nodev", "/sys/kernel/debug", "debugfs", 0, NULL);
-	return read_all(path);
-}
-
 /* How many lines of @text start with @prefix (all of the line if @whole) */
 static int count_lines(const char *text, const char *prefix, int whole)
 {
@@ -1283,24 +1244,6 @@ TEST_F(sva, debugfs_pasids)
 	ASSERT_EQ(0, _test_cmd_paging_free(self->fd, dom));
 	test_cmd_sva_disable(dev2);
 	test_cmd_dev_destroy(dev2);
-}
-
-/* The iommu/faults counters of mock device @dev; 0 if it has a line */
-static int faults_of(__u32 dev, long c[6])
-{
-	char *text = debugfs_read("faults"), want[32];
-	const char *line;
-	int rc = -ENOENT;
-
-	if (!text)
-		return -ENOENT;
-	snprintf(want, sizeof(want), "\nmock%u ", dev);
-	line = strstr(text, want);
-	if (line && sscanf(line + strlen(want), "%ld %ld %ld %ld %ld %ld",
-			   &c[0], &c[1], &c[2], &c[3], &c[4], &c[5]) == 6)
-		rc = 0;
-	free(text);
-	return rc;
 }
 
 #define ASSERT_FAULTS(dev, rep, unr, suc, inv, fai, dis)		\

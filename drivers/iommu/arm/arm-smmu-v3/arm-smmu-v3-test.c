@@ -31,6 +31,7 @@
 struct test_cmd {
 	u64				cmd[CMDQ_ENT_DWORDS];
 	u64				cd[4];	/* CFGI_CD: the CD, words 0-3 */
+	u64				ste[2];	/* CFGI_STE: STE words 0-1 */
 	bool				linked;	/* test_ctx::watch_ssid listed */
 };
 
@@ -106,11 +107,51 @@ static bool test_watch_linked(struct test_ctx *ctx)
 	return false;
 }
 
+/*
+ * What the SMMU would read when told to by @rec: the STE a CFGI_STE names,
+ * or the CD a CFGI_CD names in the table the master's STE points to (its
+ * PASID table, or its own stage-1 domain's). Masters are found by StreamID
+ * without streams_mutex: only the case changes the tree, not under it.
+ */
+static void test_snapshot(struct test_ctx *ctx, struct test_cmd *rec)
+{
+	u32 sid = FIELD_GET(CMDQ_CFGI_0_SID, rec->cmd[0]);
+	u32 ssid = FIELD_GET(CMDQ_CFGI_0_SSID, rec->cmd[0]);
+	struct arm_smmu_domain *parent;
+	struct arm_smmu_master *master;
+	struct rb_node *node;
+	__le64 *ste;
+	int k;
+
+	switch (FIELD_GET(CMDQ_0_OP, rec->cmd[0])) {
+	case CMDQ_OP_CFGI_STE:
+		if (sid >= 1 << ctx->smmu.sid_bits)
+			return;
+		ste = arm_smmu_get_step_for_sid(&ctx->smmu, sid);
+		for (k = 0; k < 2; k++)
+			rec->ste[k] = le64_to_cpu(READ_ONCE(ste[k]));
+		return;
+	case CMDQ_OP_CFGI_CD:
+		node = rb_find(&sid, &ctx->smmu.streams,
+			       arm_smmu_streams_cmp_key);
+		if (!node)
+			return;
+		master = rb_entry(node, struct arm_smmu_stream, node)->master;
+		parent = master->pasid_table ?: master->domain;
+		if (!parent || parent->stage != ARM_SMMU_DOMAIN_S1 ||
+		    !parent->s1_cfg.cdcfg.cdtab)
+			return;
+		for (k = 0; k < 4; k++)
+			rec->cd[k] = test_cd_word(parent, ssid, k);
+		return;
+	}
+}
+
 static int test_issue_cmdlist(struct arm_smmu_device *smmu, u64 *cmds,
 			      int n, bool sync)
 {
 	struct test_ctx *ctx = container_of(smmu, struct test_ctx, smmu);
-	int i, j;
+	int i;
 
 	for (i = 0; i < n + sync; i++) {
 		struct test_cmd *rec;
@@ -139,21 +180,7 @@ static int test_issue_cmdlist(struct arm_smmu_device *smmu, u64 *cmds,
 			continue;
 		}
 		memcpy(rec->cmd, &cmds[i * CMDQ_ENT_DWORDS], sizeof(rec->cmd));
-		if (FIELD_GET(CMDQ_0_OP, rec->cmd[0]) != CMDQ_OP_CFGI_CD)
-			continue;
-		for (j = 0; j < TEST_NR_MASTERS; j++) {
-			struct arm_smmu_master *master = &ctx->m[j].master;
-			u32 ssid = FIELD_GET(CMDQ_CFGI_0_SSID, rec->cmd[0]);
-			int k;
-
-			if (!master->streams || !master->domain ||
-			    master->streams[0].id !=
-			    FIELD_GET(CMDQ_CFGI_0_SID, rec->cmd[0]))
-				continue;
-			for (k = 0; k < 4; k++)
-				rec->cd[k] = test_cd_word(master->domain, ssid,
-							  k);
-		}
+		test_snapshot(ctx, rec);
 	}
 	return 0;
 }
@@ -163,6 +190,7 @@ static const char *test_op_name(u8 op)
 	switch (op) {
 	case CMDQ_OP_CFGI_STE:		return "CFGI_STE";
 	case CMDQ_OP_CFGI_CD:		return "CFGI_CD";
+	case CMDQ_OP_CFGI_CD_ALL:	return "CFGI_CD_ALL";
 	case CMDQ_OP_TLBI_NH_ASID:	return "TLBI_NH_ASID";
 	case CMDQ_OP_TLBI_NH_VA:	return "TLBI_NH_VA";
 	case CMDQ_OP_ATC_INV:		return "ATC_INV";
@@ -189,13 +217,17 @@ static void test_expect_cmds(struct kunit *test, struct test_ctx *ctx,
 			continue;
 		switch (op) {
 		case CMDQ_OP_CFGI_CD:
-			KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(CMDQ_CFGI_0_SID,
-							    cmd[0]),
-					    exp[i].sid, "command %u", i);
 			KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(CMDQ_CFGI_0_SSID,
 							    cmd[0]),
 					    exp[i].ssid, "command %u", i);
+			fallthrough;
+		case CMDQ_OP_CFGI_STE:
 			KUNIT_EXPECT_TRUE(test, cmd[1] & CMDQ_CFGI_1_LEAF);
+			fallthrough;
+		case CMDQ_OP_CFGI_CD_ALL:
+			KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(CMDQ_CFGI_0_SID,
+							    cmd[0]),
+					    exp[i].sid, "command %u", i);
 			break;
 		case CMDQ_OP_TLBI_NH_ASID:
 			KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(CMDQ_TLBI_0_ASID,
@@ -421,6 +453,12 @@ static void test_remove(struct test_master *m, ioasid_t ssid)
 	arm_smmu_ops.remove_dev_pasid(m->dev, ssid);
 }
 
+/* The CD table of @m's SSIDs: its PASID table, or its own domain's */
+static struct arm_smmu_domain *test_cd_parent(struct test_master *m)
+{
+	return m->master.pasid_table ?: m->master.domain;
+}
+
 /* Write order of a new CD: words 1-3 and CFGI_CD, then word 0, CFGI_CD */
 static void test_expect_cd_publish(struct kunit *test, struct test_ctx *ctx,
 				   struct test_master *m, u32 ssid)
@@ -438,13 +476,13 @@ static void test_expect_cd_publish(struct kunit *test, struct test_ctx *ctx,
 	KUNIT_EXPECT_EQ(test, ctx->cmds[0].cd[0], 0);
 	for (k = 1; k < 4; k++) {
 		KUNIT_EXPECT_EQ(test, ctx->cmds[0].cd[k],
-				test_cd_word(m->parent, ssid, k));
+				test_cd_word(test_cd_parent(m), ssid, k));
 		KUNIT_EXPECT_EQ(test, ctx->cmds[2].cd[k],
-				test_cd_word(m->parent, ssid, k));
+				test_cd_word(test_cd_parent(m), ssid, k));
 	}
 	/* ...then word 0 appears whole, with V */
 	KUNIT_EXPECT_EQ(test, ctx->cmds[2].cd[0],
-			test_cd_word(m->parent, ssid, 0));
+			test_cd_word(test_cd_parent(m), ssid, 0));
 	KUNIT_EXPECT_TRUE(test, ctx->cmds[2].cd[0] & CTXDESC_CD_0_V);
 	test_expect_cmds(test, ctx, exp, ARRAY_SIZE(exp));
 }
@@ -461,7 +499,7 @@ static void test_expect_cd_removed(struct kunit *test, struct test_ctx *ctx,
 		{ CMDQ_OP_CMD_SYNC },
 	};
 
-	KUNIT_EXPECT_EQ(test, test_cd_word(m->parent, ssid, 0), 0);
+	KUNIT_EXPECT_EQ(test, test_cd_word(test_cd_parent(m), ssid, 0), 0);
 	KUNIT_ASSERT_GE(test, ctx->nr_cmds, 1);
 	KUNIT_EXPECT_EQ(test, ctx->cmds[0].cd[0], 0);
 	test_expect_cmds(test, ctx, exp,
@@ -2325,6 +2363,528 @@ static void arm_smmu_test_domain_of_another_smmu(struct kunit *test)
 	iommu_test_mm_put(mm, pages, TEST_NR_PAGES);
 }
 
+/*
+ * SSID 0 of every STE a CFGI_STE made the SMMU read since the last reset
+ * was untranslated, with the incoming shareability: a bypass STE, or a
+ * stage-1 one whose S1DSS bypasses. Returns how many there were.
+ */
+static unsigned int test_expect_ssid0_bypass(struct kunit *test,
+					     struct test_ctx *ctx)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < ctx->nr_cmds; i++) {
+		u64 *ste = ctx->cmds[i].ste;
+
+		if (FIELD_GET(CMDQ_0_OP, ctx->cmds[i].cmd[0]) !=
+		    CMDQ_OP_CFGI_STE)
+			continue;
+		n++;
+		KUNIT_EXPECT_TRUE_MSG(test, ste[0] & STRTAB_STE_0_V,
+				      "command %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(STRTAB_STE_1_SHCFG, ste[1]),
+				    STRTAB_STE_1_SHCFG_INCOMING, "command %u", i);
+		if (FIELD_GET(STRTAB_STE_0_CFG, ste[0]) ==
+		    STRTAB_STE_0_CFG_BYPASS)
+			continue;
+		KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(STRTAB_STE_0_CFG, ste[0]),
+				    STRTAB_STE_0_CFG_S1_TRANS, "command %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, FIELD_GET(STRTAB_STE_1_S1DSS, ste[1]),
+				    STRTAB_STE_1_S1DSS_BYPASS, "command %u", i);
+	}
+	return n;
+}
+
+/* @m leaves its stage-1 domain for a new identity domain, returned */
+static struct arm_smmu_domain *test_identity(struct kunit *test,
+					     struct test_master *m)
+{
+	struct iommu_domain *id = test_domain_alloc(test, IOMMU_DOMAIN_IDENTITY);
+
+	KUNIT_ASSERT_EQ(test, arm_smmu_attach_dev(id, m->dev), 0);
+	KUNIT_ASSERT_EQ(test, to_smmu_domain(id)->stage,
+			ARM_SMMU_DOMAIN_BYPASS);
+	return to_smmu_domain(id);
+}
+
+/*
+ * A paging domain finalised for @master, as its first set_dev_pasid() would:
+ * the CMD_SYNCs of its own CD 0 (in a table no STE points to) are not left
+ * among the commands a case expects.
+ */
+static struct arm_smmu_domain *test_paging_domain(struct kunit *test,
+						  struct arm_smmu_master *master)
+{
+	struct arm_smmu_domain *pd;
+	struct test_ctx *ctx = test->priv;
+
+	pd = to_smmu_domain(test_domain_alloc(test, IOMMU_DOMAIN_UNMANAGED));
+	pd->smmu = master->smmu;
+	KUNIT_ASSERT_EQ(test, arm_smmu_domain_finalise(&pd->domain, master), 0);
+	test_reset_cmds(ctx);
+	return pd;
+}
+
+/* @m's STE is the plain bypass one, as attach_dev() writes it */
+static void test_expect_bypass_ste(struct kunit *test, struct test_ctx *ctx,
+				   struct test_master *m)
+{
+	KUNIT_EXPECT_EQ(test, test_ste_word(ctx, m, 0),
+			STRTAB_STE_0_V |
+			FIELD_PREP(STRTAB_STE_0_CFG, STRTAB_STE_0_CFG_BYPASS));
+	KUNIT_EXPECT_EQ(test, test_ste_word(ctx, m, 1),
+			FIELD_PREP(STRTAB_STE_1_SHCFG,
+				   STRTAB_STE_1_SHCFG_INCOMING));
+	KUNIT_EXPECT_EQ(test, test_ste_word(ctx, m, 2), 0);
+	KUNIT_EXPECT_NULL(test, m->master.pasid_table);
+}
+
+/*
+ * The STE of @m, with its PASID table installed: stage 1 through the table,
+ * SSID 0 bypassing with the incoming shareability.
+ */
+static void test_expect_table_ste(struct kunit *test, const u64 *ste,
+				  struct arm_smmu_domain *table, bool ats)
+{
+	KUNIT_ASSERT_NOT_NULL(test, table);
+	KUNIT_EXPECT_TRUE(test, ste[0] & STRTAB_STE_0_V);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(STRTAB_STE_0_CFG, ste[0]),
+			STRTAB_STE_0_CFG_S1_TRANS);
+	KUNIT_EXPECT_EQ(test, ste[0] & STRTAB_STE_0_S1CTXPTR_MASK,
+			table->s1_cfg.cdcfg.cdtab_dma);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(STRTAB_STE_0_S1CDMAX, ste[0]),
+			table->s1_cfg.s1cdmax);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(STRTAB_STE_0_S1FMT, ste[0]),
+			table->s1_cfg.s1fmt);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(STRTAB_STE_1_S1DSS, ste[1]),
+			STRTAB_STE_1_S1DSS_BYPASS);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(STRTAB_STE_1_SHCFG, ste[1]),
+			STRTAB_STE_1_SHCFG_INCOMING);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(STRTAB_STE_1_EATS, ste[1]),
+			ats ? STRTAB_STE_1_EATS_TRANS : 0);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(STRTAB_STE_1_S1CIR, ste[1]),
+			STRTAB_STE_1_S1C_CACHE_WBRA);
+}
+
+/*
+ * PASIDs beside an identity domain. The first one gives the master a PASID
+ * table: its STE goes from bypass to stage 1 with S1DSS=BYPASS (dword 1
+ * first, under the live bypass STE, then dword 0), CD 0 left invalid, then
+ * the CD is published. A second PASID only publishes its CD; an mm exit
+ * quiets the CD in the table. The last PASID removed takes the STE back to
+ * bypass, then CFGI_CD_ALL, then the table is freed. SSID 0 is untranslated
+ * in every STE the SMMU was told to read.
+ */
+static void arm_smmu_test_identity_pasid_table(struct kunit *test)
+{
+	struct test_ctx *ctx = test->priv;
+	struct test_master *m = &ctx->m[0];
+	struct page *pages[TEST_NR_PAGES];
+	struct arm_smmu_domain *id, *pd, *sva, *table;
+	u32 sid = m->stream.id;
+	struct mm_struct *mm;
+	unsigned long addr;
+	u64 ste[2], cd[4];
+	int k;
+
+	id = test_identity(test, m);
+	test_expect_bypass_ste(test, ctx, m);
+	test_reset_cmds(ctx);
+
+	pd = test_paging_domain(test, &m->master);
+	KUNIT_ASSERT_EQ(test, test_set(pd, m, 1), 0);
+	table = m->master.pasid_table;
+	KUNIT_ASSERT_NOT_NULL(test, table);
+	KUNIT_EXPECT_PTR_EQ(test, m->master.domain, id);
+	KUNIT_EXPECT_EQ(test, table->s1_cfg.s1cdmax, TEST_SSID_BITS);
+	KUNIT_EXPECT_EQ(test, table->s1_cfg.s1fmt, STRTAB_STE_0_S1FMT_LINEAR);
+	KUNIT_EXPECT_EQ(test, test_expect_ssid0_bypass(test, ctx), 2);
+	KUNIT_ASSERT_EQ(test, ctx->nr_cmds, 8);
+	/* Dword 1 changed first, under the bypass STE */
+	KUNIT_EXPECT_EQ(test, FIELD_GET(STRTAB_STE_0_CFG, ctx->cmds[0].ste[0]),
+			STRTAB_STE_0_CFG_BYPASS);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(STRTAB_STE_1_S1DSS,
+					ctx->cmds[0].ste[1]),
+			STRTAB_STE_1_S1DSS_BYPASS);
+	test_expect_table_ste(test, ctx->cmds[2].ste, table, false);
+	KUNIT_EXPECT_EQ(test, ctx->cmds[2].ste[1], ctx->cmds[0].ste[1]);
+	ste[0] = test_ste_word(ctx, m, 0);
+	ste[1] = test_ste_word(ctx, m, 1);
+	KUNIT_EXPECT_EQ(test, ste[0], ctx->cmds[2].ste[0]);
+	KUNIT_EXPECT_EQ(test, ste[1], ctx->cmds[2].ste[1]);
+	/* The CD, then, in the table the STE points to */
+	memmove(ctx->cmds, ctx->cmds + 4, 4 * sizeof(ctx->cmds[0]));
+	ctx->nr_cmds = 4;
+	test_expect_cd_publish(test, ctx, m, 1);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(CTXDESC_CD_0_ASID,
+					test_cd_word(table, 1, 0)),
+			pd->s1_cfg.cd.asid);
+	for (k = 0; k < 4; k++)
+		KUNIT_EXPECT_EQ(test, test_cd_word(table, 0, k), 0);
+	KUNIT_EXPECT_EQ(test, table->nr_pasid_cds, 1);
+	KUNIT_EXPECT_EQ(test, id->nr_pasid_cds, 0);
+
+	/* A second PASID, of a process: its CD, nothing else */
+	mm = iommu_test_mm_create(test, &addr, pages, TEST_NR_PAGES);
+	sva = test_sva_domain(test, mm);
+	KUNIT_ASSERT_EQ(test, test_set(sva, m, 2), 0);
+	KUNIT_EXPECT_PTR_EQ(test, m->master.pasid_table, table);
+	test_expect_cd_publish(test, ctx, m, 2);
+	KUNIT_EXPECT_EQ(test, test_ste_word(ctx, m, 0), ste[0]);
+	KUNIT_EXPECT_EQ(test, test_ste_word(ctx, m, 1), ste[1]);
+	for (k = 0; k < 4; k++)
+		cd[k] = test_cd_word(table, 2, k);
+
+	/* The mm exits: its CD in the table is quieted */
+	iommu_test_mm_put(mm, pages, TEST_NR_PAGES);
+	KUNIT_EXPECT_EQ(test, test_cd_word(table, 2, 0),
+			cd[0] | CTXDESC_CD_0_TCR_EPD0);
+	test_reset_cmds(ctx);
+
+	/* Not the last PASID: the CD goes, the table and STE stay */
+	test_remove(m, 2);
+	test_expect_cd_removed(test, ctx, m, 2, sva->sva_asid);
+	KUNIT_EXPECT_PTR_EQ(test, m->master.pasid_table, table);
+	KUNIT_EXPECT_EQ(test, test_ste_word(ctx, m, 0), ste[0]);
+	KUNIT_EXPECT_EQ(test, test_ste_word(ctx, m, 1), ste[1]);
+	test_sva_domain_free(sva);
+
+	/* The last one: CD, TLB, then the bypass STE, then the CD caches */
+	test_remove(m, 1);
+	{
+		struct test_exp exp[] = {
+			{ CMDQ_OP_CFGI_CD, sid, 1 },
+			{ CMDQ_OP_CMD_SYNC },
+			{ .op = CMDQ_OP_TLBI_NH_ASID, .asid = pd->s1_cfg.cd.asid },
+			{ CMDQ_OP_CMD_SYNC },
+			{ CMDQ_OP_CFGI_STE, sid },
+			{ CMDQ_OP_CMD_SYNC },
+			{ CMDQ_OP_CFGI_CD_ALL, sid },
+			{ CMDQ_OP_CMD_SYNC },
+		};
+
+		KUNIT_ASSERT_EQ(test, ctx->nr_cmds, ARRAY_SIZE(exp));
+		KUNIT_EXPECT_EQ(test, ctx->cmds[0].cd[0], 0);
+		KUNIT_EXPECT_EQ(test, test_expect_ssid0_bypass(test, ctx), 1);
+		KUNIT_EXPECT_EQ(test, FIELD_GET(STRTAB_STE_0_CFG,
+						ctx->cmds[4].ste[0]),
+				STRTAB_STE_0_CFG_BYPASS);
+		test_expect_cmds(test, ctx, exp, ARRAY_SIZE(exp));
+	}
+	test_expect_bypass_ste(test, ctx, m);
+	KUNIT_EXPECT_TRUE(test, list_empty(&m->master.pasids));
+	KUNIT_EXPECT_TRUE(test, list_empty(&pd->pasids));
+
+	/* Back to a stage-1 domain, as plain as before */
+	KUNIT_EXPECT_EQ(test, arm_smmu_attach_dev(&m->parent->domain, m->dev),
+			0);
+	arm_smmu_domain_free(&pd->domain);
+	arm_smmu_domain_free(&id->domain);
+}
+
+/*
+ * What cannot have a PASID beside an identity domain fails with nothing
+ * sent and the STE unchanged: an SMMU without stage 1, a master without
+ * SubstreamIDs, SSID 0 or beyond the master's SSIDs. With a PASID attached
+ * the master cannot change domain; another master joining the identity
+ * domain keeps its bypass STE. A first PASID refused late (an exited mm)
+ * takes its PASID table away again.
+ */
+static void arm_smmu_test_identity_pasid_refusals(struct kunit *test)
+{
+	struct test_ctx *ctx = test->priv;
+	struct test_master *m = &ctx->m[0], *other = &ctx->m[1];
+	struct page *pages[TEST_NR_PAGES];
+	struct arm_smmu_domain *id, *pd, *sva;
+	struct mm_struct *mm;
+	unsigned long addr;
+	u64 ste[2];
+
+	id = test_identity(test, m);
+	pd = test_paging_domain(test, &m->master);
+
+	ctx->smmu.features &= ~ARM_SMMU_FEAT_TRANS_S1;
+	KUNIT_EXPECT_EQ(test, test_set(pd, m, 1), -EOPNOTSUPP);
+	ctx->smmu.features |= ARM_SMMU_FEAT_TRANS_S1;
+	m->master.ssid_bits = 0;
+	KUNIT_EXPECT_EQ(test, test_set(pd, m, 1), -EOPNOTSUPP);
+	m->master.ssid_bits = TEST_SSID_BITS;
+	KUNIT_EXPECT_EQ(test, test_set(pd, m, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, test_set(pd, m, 1 << TEST_SSID_BITS), -EINVAL);
+	KUNIT_EXPECT_EQ(test, ctx->nr_cmds, 0);
+	test_expect_bypass_ste(test, ctx, m);
+	KUNIT_EXPECT_TRUE(test, list_empty(&m->master.pasids));
+
+	KUNIT_ASSERT_EQ(test, test_set(pd, m, 1), 0);
+	ste[0] = test_ste_word(ctx, m, 0);
+	ste[1] = test_ste_word(ctx, m, 1);
+	test_reset_cmds(ctx);
+	KUNIT_EXPECT_EQ(test, arm_smmu_attach_dev(&m->parent->domain, m->dev),
+			-EBUSY);
+	KUNIT_EXPECT_PTR_EQ(test, m->master.domain, id);
+	KUNIT_EXPECT_EQ(test, ctx->nr_cmds, 0);
+
+	/* The other master shares the identity domain, not the table */
+	KUNIT_ASSERT_EQ(test, arm_smmu_attach_dev(&id->domain, other->dev), 0);
+	test_expect_bypass_ste(test, ctx, other);
+	KUNIT_EXPECT_EQ(test, test_ste_word(ctx, m, 0), ste[0]);
+	KUNIT_EXPECT_EQ(test, test_ste_word(ctx, m, 1), ste[1]);
+	test_reset_cmds(ctx);
+
+	/* An exited mm, refused after the table was installed for it */
+	mm = iommu_test_mm_create(test, &addr, pages, TEST_NR_PAGES);
+	sva = test_sva_domain(test, mm);
+	KUNIT_ASSERT_EQ(test, test_set(sva, m, 2), 0);
+	iommu_test_mm_put(mm, pages, TEST_NR_PAGES);
+	KUNIT_ASSERT_TRUE(test, sva->sva_released);
+	test_reset_cmds(ctx);
+	KUNIT_EXPECT_EQ(test, test_set(sva, other, 2), -ESRCH);
+	{
+		struct test_exp exp[] = {
+			{ CMDQ_OP_CFGI_STE, other->stream.id },
+			{ CMDQ_OP_CMD_SYNC },
+			{ CMDQ_OP_CFGI_STE, other->stream.id },
+			{ CMDQ_OP_CMD_SYNC },
+			{ CMDQ_OP_CFGI_STE, other->stream.id },
+			{ CMDQ_OP_CMD_SYNC },
+			{ CMDQ_OP_CFGI_CD_ALL, other->stream.id },
+			{ CMDQ_OP_CMD_SYNC },
+		};
+
+		KUNIT_EXPECT_EQ(test, test_expect_ssid0_bypass(test, ctx), 3);
+		test_expect_cmds(test, ctx, exp, ARRAY_SIZE(exp));
+	}
+	test_expect_bypass_ste(test, ctx, other);
+	KUNIT_EXPECT_TRUE(test, list_empty(&other->master.pasids));
+	KUNIT_EXPECT_TRUE(test, list_is_singular(&sva->pasids));
+
+	test_remove(m, 2);
+	test_sva_domain_free(sva);
+	test_remove(m, 1);
+	test_expect_bypass_ste(test, ctx, m);
+	KUNIT_EXPECT_EQ(test, arm_smmu_attach_dev(&m->parent->domain, m->dev),
+			0);
+	KUNIT_EXPECT_EQ(test, arm_smmu_attach_dev(&other->parent->domain,
+						  other->dev), 0);
+	arm_smmu_domain_free(&pd->domain);
+	arm_smmu_domain_free(&id->domain);
+}
+
+/*
+ * A PASID table of two levels (4096 SSIDs): the STE says so, the leaf table
+ * comes with its first CD (CFGI_CD of the L1 descriptor, not a leaf), and
+ * CFGI_CD_ALL follows the bypass STE when the table goes.
+ */
+static void arm_smmu_test_identity_pasid_table_2lvl(struct kunit *test)
+{
+	struct test_ctx *ctx = test->priv;
+	struct test_master *m = &ctx->m[2];
+	struct arm_smmu_domain *id, *pd, *table;
+	u32 ssid = CTXDESC_L2_ENTRIES + 6;
+
+	ctx->smmu.features |= ARM_SMMU_FEAT_2_LVL_CDTAB;
+	ctx->smmu.ssid_bits = 12;
+	m->master.ssid_bits = 12;
+	id = test_identity(test, m);
+	pd = test_paging_domain(test, &m->master);
+
+	KUNIT_ASSERT_EQ(test, test_set(pd, m, ssid), 0);
+	table = m->master.pasid_table;
+	KUNIT_ASSERT_NOT_NULL(test, table);
+	KUNIT_EXPECT_EQ(test, table->s1_cfg.s1fmt, STRTAB_STE_0_S1FMT_64K_L2);
+	KUNIT_EXPECT_EQ(test, table->s1_cfg.s1cdmax, 12);
+	KUNIT_ASSERT_EQ(test, ctx->nr_cmds, 10);
+	test_expect_table_ste(test, ctx->cmds[2].ste, table, false);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(CMDQ_0_OP, ctx->cmds[4].cmd[0]),
+			CMDQ_OP_CFGI_CD);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(CMDQ_CFGI_0_SID, ctx->cmds[4].cmd[0]),
+			m->stream.id);
+	KUNIT_EXPECT_FALSE(test, ctx->cmds[4].cmd[1] & CMDQ_CFGI_1_LEAF);
+	KUNIT_EXPECT_TRUE(test, le64_to_cpu(table->s1_cfg.cdcfg.cdtab[1]) &
+			  CTXDESC_L1_DESC_V);
+	memmove(ctx->cmds, ctx->cmds + 6, 4 * sizeof(ctx->cmds[0]));
+	ctx->nr_cmds = 4;
+	test_expect_cd_publish(test, ctx, m, ssid);
+
+	test_remove(m, ssid);
+	KUNIT_ASSERT_EQ(test, ctx->nr_cmds, 8);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(CMDQ_0_OP, ctx->cmds[6].cmd[0]),
+			CMDQ_OP_CFGI_CD_ALL);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(CMDQ_CFGI_0_SID, ctx->cmds[6].cmd[0]),
+			m->stream.id);
+	test_expect_bypass_ste(test, ctx, m);
+
+	ctx->smmu.features &= ~ARM_SMMU_FEAT_2_LVL_CDTAB;
+	ctx->smmu.ssid_bits = TEST_SSID_BITS;
+	m->master.ssid_bits = TEST_SSID_BITS;
+	KUNIT_EXPECT_EQ(test, arm_smmu_attach_dev(&m->parent->domain, m->dev),
+			0);
+	arm_smmu_domain_free(&pd->domain);
+	arm_smmu_domain_free(&id->domain);
+}
+
+/*
+ * A PCI master with ATS, PASID and PRI whose domain is identity: no ATS
+ * while its STE bypasses, yet IOPF can be enabled (ATS comes with the first
+ * PASID, and page requests need it). The first PASID: STE with EATS, the
+ * ATC cleaned at SSID 0, ATS on at the function, then the CD. Invalidations
+ * of the PASID's domain reach the ATC at the SSID. The last PASID, here
+ * removed by release_device(): the CD, the TLB, the ATC at the SSID, ATS
+ * off and the ATC cleaned at SSID 0, then the bypass STE and CFGI_CD_ALL.
+ */
+static void arm_smmu_test_identity_pci_ats(struct kunit *test)
+{
+	struct test_ctx *ctx = test->priv;
+	struct arm_smmu_domain *id, *pd;
+	struct arm_smmu_master *master;
+	struct device *dev;
+	struct test_pci *tp;
+	__le64 *ste;
+
+	tp = kunit_kzalloc(test, sizeof(*tp), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, tp);
+	test_pci_init(test, ctx, tp);
+	master = tp->master;
+	dev = &tp->pci.pdev.dev;
+	ste = arm_smmu_get_step_for_sid(&ctx->smmu, TEST_PCI_SID);
+
+	KUNIT_ASSERT_EQ(test, arm_smmu_enable_pasid(master), 0);
+	id = to_smmu_domain(test_domain_alloc(test, IOMMU_DOMAIN_IDENTITY));
+	KUNIT_ASSERT_EQ(test, arm_smmu_attach_dev(&id->domain, dev), 0);
+	KUNIT_EXPECT_FALSE(test, master->ats_enabled);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(STRTAB_STE_1_EATS, le64_to_cpu(ste[1])),
+			0);
+	KUNIT_EXPECT_EQ(test, iommu_test_pci_word(&tp->pci, IOMMU_TEST_ATS_CAP + PCI_ATS_CTRL) &
+			PCI_ATS_CTRL_ENABLE, 0);
+
+	ctx->smmu.features |= ARM_SMMU_FEAT_SVA | ARM_SMMU_FEAT_PRI;
+	KUNIT_ASSERT_EQ(test, arm_smmu_init_queues(&ctx->smmu), 0);
+	KUNIT_EXPECT_EQ(test, arm_smmu_dev_enable_feature(dev,
+							  IOMMU_DEV_FEAT_IOPF),
+			0);
+	KUNIT_EXPECT_TRUE(test, master->pri_enabled);
+	test_reset_cmds(ctx);
+
+	pd = test_paging_domain(test, master);
+	KUNIT_ASSERT_EQ(test, pd->domain.ops->set_dev_pasid(&pd->domain, dev, 3),
+			0);
+	KUNIT_ASSERT_NOT_NULL(test, master->pasid_table);
+	KUNIT_EXPECT_TRUE(test, master->ats_enabled);
+	KUNIT_ASSERT_EQ(test, ctx->nr_cmds, 10);
+	test_expect_table_ste(test, ctx->cmds[2].ste, master->pasid_table, true);
+	KUNIT_EXPECT_EQ(test, iommu_test_pci_word(&tp->pci, IOMMU_TEST_ATS_CAP + PCI_ATS_CTRL),
+			PCI_ATS_CTRL_ENABLE | PCI_ATS_CTRL_STU(12 - PCI_ATS_MIN_STU));
+	KUNIT_EXPECT_EQ(test, atomic_read(&pd->nr_ats_masters), 1);
+	{
+		struct test_exp exp[] = {
+			{ CMDQ_OP_CFGI_STE, TEST_PCI_SID },
+			{ CMDQ_OP_CMD_SYNC },
+			{ CMDQ_OP_CFGI_STE, TEST_PCI_SID },
+			{ CMDQ_OP_CMD_SYNC },
+			{ CMDQ_OP_ATC_INV, TEST_PCI_SID, 0,
+			  .size = ATC_INV_SIZE_ALL },
+			{ CMDQ_OP_CMD_SYNC },
+			{ CMDQ_OP_CFGI_CD, TEST_PCI_SID, 3 },
+			{ CMDQ_OP_CMD_SYNC },
+			{ CMDQ_OP_CFGI_CD, TEST_PCI_SID, 3 },
+			{ CMDQ_OP_CMD_SYNC },
+		};
+
+		KUNIT_EXPECT_EQ(test, test_expect_ssid0_bypass(test, ctx), 2);
+		KUNIT_EXPECT_TRUE(test, ctx->cmds[8].cd[0] & CTXDESC_CD_0_V);
+		test_expect_cmds(test, ctx, exp, ARRAY_SIZE(exp));
+	}
+
+	pd->domain.ops->flush_iotlb_all(&pd->domain);
+	{
+		struct test_exp exp[] = {
+			{ .op = CMDQ_OP_TLBI_NH_ASID, .asid = pd->s1_cfg.cd.asid },
+			{ CMDQ_OP_CMD_SYNC },
+			{ CMDQ_OP_ATC_INV, TEST_PCI_SID, 3,
+			  .size = ATC_INV_SIZE_ALL },
+			{ CMDQ_OP_CMD_SYNC },
+		};
+
+		test_expect_cmds(test, ctx, exp, ARRAY_SIZE(exp));
+	}
+
+	/* Released with the PASID still attached, IOPF still enabled */
+	tp->pci.nr_writes = 0;
+	arm_smmu_release_device(dev);
+	{
+		struct test_exp exp[] = {
+			{ CMDQ_OP_CFGI_CD, TEST_PCI_SID, 3 },
+			{ CMDQ_OP_CMD_SYNC },
+			{ .op = CMDQ_OP_TLBI_NH_ASID, .asid = pd->s1_cfg.cd.asid },
+			{ CMDQ_OP_CMD_SYNC },
+			{ CMDQ_OP_ATC_INV, TEST_PCI_SID, 3,
+			  .size = ATC_INV_SIZE_ALL },
+			{ CMDQ_OP_CMD_SYNC },
+			{ CMDQ_OP_ATC_INV, TEST_PCI_SID, 0,
+			  .size = ATC_INV_SIZE_ALL },
+			{ CMDQ_OP_CMD_SYNC },
+			{ CMDQ_OP_CFGI_STE, TEST_PCI_SID },
+			{ CMDQ_OP_CMD_SYNC },
+			{ CMDQ_OP_CFGI_CD_ALL, TEST_PCI_SID },
+			{ CMDQ_OP_CMD_SYNC },
+		};
+
+		/* ...and then detach_dev() writes the STE once more */
+		KUNIT_ASSERT_GE(test, ctx->nr_cmds, ARRAY_SIZE(exp));
+		KUNIT_EXPECT_EQ(test, FIELD_GET(STRTAB_STE_0_CFG,
+						ctx->cmds[8].ste[0]),
+				STRTAB_STE_0_CFG_BYPASS);
+		KUNIT_EXPECT_EQ(test, FIELD_GET(STRTAB_STE_1_EATS,
+						ctx->cmds[8].ste[1]), 0);
+		ctx->nr_cmds = ARRAY_SIZE(exp);
+		test_expect_cmds(test, ctx, exp, ARRAY_SIZE(exp));
+	}
+	KUNIT_EXPECT_EQ(test, iommu_test_pci_word(&tp->pci, IOMMU_TEST_ATS_CAP + PCI_ATS_CTRL) &
+			PCI_ATS_CTRL_ENABLE, 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&pd->nr_ats_masters), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&id->nr_ats_masters), 0);
+	KUNIT_EXPECT_TRUE(test, list_empty(&pd->pasids));
+	KUNIT_EXPECT_TRUE(test, list_empty(&id->devices));
+
+	ctx->smmu.features &= ~(ARM_SMMU_FEAT_SVA | ARM_SMMU_FEAT_PRI);
+	arm_smmu_domain_free(&pd->domain);
+	arm_smmu_domain_free(&id->domain);
+	dev->iommu = NULL;
+	put_device(dev);
+}
+
+/*
+ * A master with stalls beside an identity domain: its PASID table stalls,
+ * as its own stage-1 domain would (S in each CD, S1STALLD clear).
+ */
+static void arm_smmu_test_identity_stall(struct kunit *test)
+{
+	struct test_ctx *ctx = test->priv;
+	struct test_master *m = &ctx->m[1];
+	struct arm_smmu_domain *id, *pd;
+
+	ctx->smmu.features |= ARM_SMMU_FEAT_STALLS;
+	m->master.stall_enabled = true;
+	id = test_identity(test, m);
+	pd = test_paging_domain(test, &m->master);
+	KUNIT_ASSERT_EQ(test, test_set(pd, m, 5), 0);
+	KUNIT_ASSERT_NOT_NULL(test, m->master.pasid_table);
+	KUNIT_EXPECT_TRUE(test, m->master.pasid_table->stall_enabled);
+	KUNIT_EXPECT_TRUE(test, test_cd_word(m->master.pasid_table, 5, 0) &
+			  CTXDESC_CD_0_S);
+	KUNIT_EXPECT_FALSE(test, test_ste_word(ctx, m, 1) &
+			   STRTAB_STE_1_S1STALLD);
+	test_remove(m, 5);
+	test_expect_bypass_ste(test, ctx, m);
+
+	m->master.stall_enabled = false;
+	ctx->smmu.features &= ~ARM_SMMU_FEAT_STALLS;
+	KUNIT_EXPECT_EQ(test, arm_smmu_attach_dev(&m->parent->domain, m->dev),
+			0);
+	arm_smmu_domain_free(&pd->domain);
+	arm_smmu_domain_free(&id->domain);
+}
+
 static struct kunit_case arm_smmu_v3_test_cases[] = {
 	KUNIT_CASE(arm_smmu_test_sva_cd),
 	KUNIT_CASE(arm_smmu_test_sva_cd_2lvl),
@@ -2349,6 +2909,11 @@ static struct kunit_case arm_smmu_v3_test_cases[] = {
 	KUNIT_CASE(arm_smmu_test_domain_of_another_smmu),
 	KUNIT_CASE(arm_smmu_test_pci_master),
 	KUNIT_CASE(arm_smmu_test_sva_refusals),
+	KUNIT_CASE(arm_smmu_test_identity_pasid_table),
+	KUNIT_CASE(arm_smmu_test_identity_pasid_refusals),
+	KUNIT_CASE(arm_smmu_test_identity_pasid_table_2lvl),
+	KUNIT_CASE(arm_smmu_test_identity_pci_ats),
+	KUNIT_CASE(arm_smmu_test_identity_stall),
 	{}
 };
 

@@ -2123,7 +2123,9 @@ static void arm_smmu_test_sva_refusals(struct kunit *test)
 	ret = arm_smmu_dev_enable_feature(dev, IOMMU_DEV_FEAT_IOPF);
 	iommu_test_refused(test, rp, ret, -ENODEV, "IOMMU lacks", "ATS");
 	smmu->features = features;
+	/* pci=noats: the capability is there, the PCI core did not take it */
 	pmaster->ats_enabled = false;
+	tp->pci.pdev.ats_cap = 0;
 	ret = arm_smmu_dev_enable_feature(dev, IOMMU_DEV_FEAT_IOPF);
 	iommu_test_refused(test, rp, ret, -EACCES, "device has disabled",
 			   "ATS");
@@ -2549,7 +2551,10 @@ static void arm_smmu_test_identity_pasid_table(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, test_ste_word(ctx, m, 1), ste[1]);
 	test_sva_domain_free(sva);
 
-	/* The last one: CD, TLB, then the bypass STE, then the CD caches */
+	/*
+	 * The last one: CD, TLB, then the bypass STE, Config first (dword 1
+	 * unchanged when the SMMU is first told), then the CD caches.
+	 */
 	test_remove(m, 1);
 	{
 		struct test_exp exp[] = {
@@ -2559,16 +2564,23 @@ static void arm_smmu_test_identity_pasid_table(struct kunit *test)
 			{ CMDQ_OP_CMD_SYNC },
 			{ CMDQ_OP_CFGI_STE, sid },
 			{ CMDQ_OP_CMD_SYNC },
+			{ CMDQ_OP_CFGI_STE, sid },
+			{ CMDQ_OP_CMD_SYNC },
 			{ CMDQ_OP_CFGI_CD_ALL, sid },
 			{ CMDQ_OP_CMD_SYNC },
 		};
 
 		KUNIT_ASSERT_EQ(test, ctx->nr_cmds, ARRAY_SIZE(exp));
 		KUNIT_EXPECT_EQ(test, ctx->cmds[0].cd[0], 0);
-		KUNIT_EXPECT_EQ(test, test_expect_ssid0_bypass(test, ctx), 1);
-		KUNIT_EXPECT_EQ(test, FIELD_GET(STRTAB_STE_0_CFG,
-						ctx->cmds[4].ste[0]),
-				STRTAB_STE_0_CFG_BYPASS);
+		KUNIT_EXPECT_EQ(test, test_expect_ssid0_bypass(test, ctx), 2);
+		KUNIT_EXPECT_EQ(test, ctx->cmds[4].ste[0],
+				STRTAB_STE_0_V |
+				FIELD_PREP(STRTAB_STE_0_CFG,
+					   STRTAB_STE_0_CFG_BYPASS));
+		KUNIT_EXPECT_EQ(test, ctx->cmds[4].ste[1], ste[1]);
+		KUNIT_EXPECT_EQ(test, ctx->cmds[6].ste[1],
+				FIELD_PREP(STRTAB_STE_1_SHCFG,
+					   STRTAB_STE_1_SHCFG_INCOMING));
 		test_expect_cmds(test, ctx, exp, ARRAY_SIZE(exp));
 	}
 	test_expect_bypass_ste(test, ctx, m);
@@ -2647,11 +2659,13 @@ static void arm_smmu_test_identity_pasid_refusals(struct kunit *test)
 			{ CMDQ_OP_CMD_SYNC },
 			{ CMDQ_OP_CFGI_STE, other->stream.id },
 			{ CMDQ_OP_CMD_SYNC },
+			{ CMDQ_OP_CFGI_STE, other->stream.id },
+			{ CMDQ_OP_CMD_SYNC },
 			{ CMDQ_OP_CFGI_CD_ALL, other->stream.id },
 			{ CMDQ_OP_CMD_SYNC },
 		};
 
-		KUNIT_EXPECT_EQ(test, test_expect_ssid0_bypass(test, ctx), 3);
+		KUNIT_EXPECT_EQ(test, test_expect_ssid0_bypass(test, ctx), 4);
 		test_expect_cmds(test, ctx, exp, ARRAY_SIZE(exp));
 	}
 	test_expect_bypass_ste(test, ctx, other);
@@ -2707,10 +2721,10 @@ static void arm_smmu_test_identity_pasid_table_2lvl(struct kunit *test)
 	test_expect_cd_publish(test, ctx, m, ssid);
 
 	test_remove(m, ssid);
-	KUNIT_ASSERT_EQ(test, ctx->nr_cmds, 8);
-	KUNIT_EXPECT_EQ(test, FIELD_GET(CMDQ_0_OP, ctx->cmds[6].cmd[0]),
+	KUNIT_ASSERT_EQ(test, ctx->nr_cmds, 10);
+	KUNIT_EXPECT_EQ(test, FIELD_GET(CMDQ_0_OP, ctx->cmds[8].cmd[0]),
 			CMDQ_OP_CFGI_CD_ALL);
-	KUNIT_EXPECT_EQ(test, FIELD_GET(CMDQ_CFGI_0_SID, ctx->cmds[6].cmd[0]),
+	KUNIT_EXPECT_EQ(test, FIELD_GET(CMDQ_CFGI_0_SID, ctx->cmds[8].cmd[0]),
 			m->stream.id);
 	test_expect_bypass_ste(test, ctx, m);
 
@@ -2825,6 +2839,8 @@ static void arm_smmu_test_identity_pci_ats(struct kunit *test)
 			{ CMDQ_OP_CMD_SYNC },
 			{ CMDQ_OP_CFGI_STE, TEST_PCI_SID },
 			{ CMDQ_OP_CMD_SYNC },
+			{ CMDQ_OP_CFGI_STE, TEST_PCI_SID },
+			{ CMDQ_OP_CMD_SYNC },
 			{ CMDQ_OP_CFGI_CD_ALL, TEST_PCI_SID },
 			{ CMDQ_OP_CMD_SYNC },
 		};
@@ -2835,7 +2851,7 @@ static void arm_smmu_test_identity_pci_ats(struct kunit *test)
 						ctx->cmds[8].ste[0]),
 				STRTAB_STE_0_CFG_BYPASS);
 		KUNIT_EXPECT_EQ(test, FIELD_GET(STRTAB_STE_1_EATS,
-						ctx->cmds[8].ste[1]), 0);
+						ctx->cmds[10].ste[1]), 0);
 		ctx->nr_cmds = ARRAY_SIZE(exp);
 		test_expect_cmds(test, ctx, exp, ARRAY_SIZE(exp));
 	}
@@ -2855,33 +2871,51 @@ static void arm_smmu_test_identity_pci_ats(struct kunit *test)
 
 /*
  * A master with stalls beside an identity domain: its PASID table stalls,
- * as its own stage-1 domain would (S in each CD, S1STALLD clear).
+ * as its own stage-1 domain would (S in each CD, S1STALLD clear). A master
+ * without stalls in the same identity domain has a table of its own that
+ * does not (S clear, S1STALLD set); the tables come and go separately.
  */
 static void arm_smmu_test_identity_stall(struct kunit *test)
 {
 	struct test_ctx *ctx = test->priv;
-	struct test_master *m = &ctx->m[1];
-	struct arm_smmu_domain *id, *pd;
+	struct test_master *m = &ctx->m[1], *other = &ctx->m[2];
+	struct arm_smmu_domain *id, *pd, *pd2;
 
 	ctx->smmu.features |= ARM_SMMU_FEAT_STALLS;
 	m->master.stall_enabled = true;
 	id = test_identity(test, m);
+	KUNIT_ASSERT_EQ(test, arm_smmu_attach_dev(&id->domain, other->dev), 0);
 	pd = test_paging_domain(test, &m->master);
+	pd2 = test_paging_domain(test, &other->master);
 	KUNIT_ASSERT_EQ(test, test_set(pd, m, 5), 0);
+	KUNIT_ASSERT_EQ(test, test_set(pd2, other, 5), 0);
 	KUNIT_ASSERT_NOT_NULL(test, m->master.pasid_table);
-	KUNIT_EXPECT_TRUE(test, m->master.pasid_table->stall_enabled);
+	KUNIT_ASSERT_NOT_NULL(test, other->master.pasid_table);
+	KUNIT_EXPECT_PTR_NE(test, m->master.pasid_table,
+			    other->master.pasid_table);
 	KUNIT_EXPECT_TRUE(test, test_cd_word(m->master.pasid_table, 5, 0) &
 			  CTXDESC_CD_0_S);
 	KUNIT_EXPECT_FALSE(test, test_ste_word(ctx, m, 1) &
 			   STRTAB_STE_1_S1STALLD);
+	/* Its neighbour in the identity domain has no stalls */
+	KUNIT_EXPECT_FALSE(test, test_cd_word(other->master.pasid_table, 5, 0) &
+			   CTXDESC_CD_0_S);
+	KUNIT_EXPECT_TRUE(test, test_ste_word(ctx, other, 1) &
+			  STRTAB_STE_1_S1STALLD);
 	test_remove(m, 5);
 	test_expect_bypass_ste(test, ctx, m);
+	KUNIT_EXPECT_NOT_NULL(test, other->master.pasid_table);
+	test_remove(other, 5);
+	test_expect_bypass_ste(test, ctx, other);
 
 	m->master.stall_enabled = false;
 	ctx->smmu.features &= ~ARM_SMMU_FEAT_STALLS;
 	KUNIT_EXPECT_EQ(test, arm_smmu_attach_dev(&m->parent->domain, m->dev),
 			0);
+	KUNIT_EXPECT_EQ(test, arm_smmu_attach_dev(&other->parent->domain,
+						  other->dev), 0);
 	arm_smmu_domain_free(&pd->domain);
+	arm_smmu_domain_free(&pd2->domain);
 	arm_smmu_domain_free(&id->domain);
 }
 

@@ -1179,7 +1179,7 @@ static int mock_sva_translate(struct mock_dev *mdev, struct mock_domain *md,
 {
 	struct mm_struct *mm = md->domain.mm;
 	unsigned int idx = (va >> PAGE_SHIFT) % MOCK_IOTLB_SIZE;
-	int faults = 0;
+	int faults = 0, races = 0;
 
 	va &= PAGE_MASK;
 	for (;;) {
@@ -1223,10 +1223,19 @@ static int mock_sva_translate(struct mock_dev *mdev, struct mock_domain *md,
 
 		/*
 		 * Insert only if no invalidation ran since we sampled the
-		 * sequence: it may have been for the PTE we just read.
+		 * sequence: it may have been for the PTE we just read. When
+		 * one runs in every window, the walk serves this access
+		 * alone, uncached, as a walk that raced an invalidation may:
+		 * the access is concurrent with it, and the page stays
+		 * referenced until the access is done.
 		 */
 		spin_lock(&md->lock);
 		if (md->inval_seq != seq || md->released) {
+			if (!md->released && races++ == MOCK_DMA_RETRIES) {
+				spin_unlock(&md->lock);
+				*pagep = page;
+				return 0;
+			}
 			spin_unlock(&md->lock);
 			put_page(page);
 			continue;

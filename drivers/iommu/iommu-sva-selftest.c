@@ -66,6 +66,8 @@
 #include <linux/uio.h>
 #include <linux/xarray.h>
 
+#include <trace/events/iommu.h>
+
 #include "iommu-sva.h"
 #include "iommu-sva-test.h"
 
@@ -93,6 +95,8 @@ struct mock_dev {
 	atomic64_t not_routed, resp_mismatch, prq_pending;
 	/* The next set_dev_pasid of this device fails with it, if not 0 */
 	int fail_set_dev_pasid;
+	/* struct mock_sva_attach of its SVA domains, under the group mutex */
+	struct list_head attached;
 };
 
 static inline struct mock_dev *to_mock_dev(struct device *dev)
@@ -111,6 +115,15 @@ struct mock_iotlb_entry {
 	bool writable;
 };
 
+/* An SVA domain attached at a PASID of a device */
+struct mock_sva_attach {
+	struct mock_domain *md;
+	struct device *dev;
+	ioasid_t pasid;
+	struct list_head domain_node;	/* in md->attached, under md->lock */
+	struct list_head dev_node;	/* in mock_dev::attached */
+};
+
 struct mock_domain {
 	struct iommu_domain domain;
 	/* SVA: the notifier on domain.mm, registered at the first attach */
@@ -122,6 +135,8 @@ struct mock_domain {
 	unsigned long inval_seq;	/* bumped by every invalidation */
 	bool released;			/* the mm has exited */
 	u64 inv_range, inv_all, iotlb_fill, iotlb_hit, faults;
+	/* SVA: struct mock_sva_attach, where invalidations are sent */
+	struct list_head attached;
 	/* Paging: iova >> PAGE_SHIFT -> xa_mk_value(pfn << 2 | prot) */
 	struct xarray pfns;
 	struct mutex map_lock;		/* Paging: MAP and UNMAP against DMA */
@@ -236,6 +251,7 @@ static void mock_mn_invalidate_range(struct mmu_notifier *mn,
 {
 	struct mock_domain *md = container_of(mn, struct mock_domain, mn);
 	struct page *dropped[MOCK_IOTLB_SIZE];
+	struct mock_sva_attach *at;
 
 	spin_lock(&md->lock);
 	md->inval_seq++;
@@ -243,6 +259,10 @@ static void mock_mn_invalidate_range(struct mmu_notifier *mn,
 		md->inv_all++;
 	else
 		md->inv_range++;
+	/* What the real drivers send, one per device and PASID */
+	if (trace_sva_invalidate_enabled())
+		list_for_each_entry(at, &md->attached, domain_node)
+			trace_sva_invalidate(at->dev, at->pasid, start, end);
 	mock_iotlb_drop(md, start, end, dropped);
 	spin_unlock(&md->lock);
 	mock_iotlb_put(dropped);
@@ -286,6 +306,7 @@ static struct iommu_domain *mock_domain_alloc(unsigned int type)
 	if (type == IOMMU_DOMAIN_SVA)
 		atomic_inc(&mock_sva_domains);
 	spin_lock_init(&md->lock);
+	INIT_LIST_HEAD(&md->attached);
 	xa_init(&md->pfns);
 	mutex_init(&md->map_lock);
 	md->domain.ops = &mock_domain_ops;
@@ -312,6 +333,8 @@ static void mock_domain_free(struct iommu_domain *domain)
 	mock_iotlb_put(dropped);
 	/* The mock file unmapped and unpinned everything before */
 	WARN_ON(!xa_empty(&md->pfns));
+	/* And the core detached it everywhere */
+	WARN_ON(!list_empty(&md->attached));
 	xa_destroy(&md->pfns);
 	mutex_destroy(&md->map_lock);
 	kfree(md);
@@ -327,6 +350,7 @@ static int mock_domain_set_dev_pasid(struct iommu_domain *domain,
 				     struct device *dev, ioasid_t pasid)
 {
 	struct mock_domain *md = to_mock_domain(domain);
+	struct mock_sva_attach *at;
 	int ret;
 
 	/* FAIL_NEXT: fail before anything changed, as a driver must */
@@ -335,16 +359,30 @@ static int mock_domain_set_dev_pasid(struct iommu_domain *domain,
 		return ret;
 	if (domain->type == IOMMU_DOMAIN_IDENTITY)
 		return -EINVAL;
-	if (domain->type != IOMMU_DOMAIN_SVA || md->mn_registered)
+	if (domain->type != IOMMU_DOMAIN_SVA)
 		return 0;
 
+	at = kzalloc(sizeof(*at), GFP_KERNEL);
+	if (!at)
+		return -ENOMEM;
 	/* One notifier per SVA domain, which is one mm on this IOMMU */
-	md->mn.ops = &mock_mn_ops;
-	ret = mmu_notifier_register(&md->mn, domain->mm);
-	if (ret)
-		return ret;
-	md->mn_registered = true;
-	atomic_inc(&mock_notifiers);
+	if (!md->mn_registered) {
+		md->mn.ops = &mock_mn_ops;
+		ret = mmu_notifier_register(&md->mn, domain->mm);
+		if (ret) {
+			kfree(at);
+			return ret;
+		}
+		md->mn_registered = true;
+		atomic_inc(&mock_notifiers);
+	}
+	at->md = md;
+	at->dev = dev;
+	at->pasid = pasid;
+	spin_lock(&md->lock);
+	list_add(&at->domain_node, &md->attached);
+	spin_unlock(&md->lock);
+	list_add(&at->dev_node, &to_mock_dev(dev)->attached);
 	return 0;
 }
 
@@ -459,14 +497,27 @@ static int mock_def_domain_type(struct device *dev)
 static void mock_remove_dev_pasid(struct device *dev, ioasid_t pasid)
 {
 	struct mock_dev *mdev = to_mock_dev(dev);
+	struct mock_sva_attach *at;
 
 	/*
 	 * The core erased the PASID; wait for the DMA that may still use
 	 * it, and with it for the faults it reported. The domain's IOTLB
 	 * holds nothing of this device alone: it goes with the domain.
+	 * Invalidations stop reaching the PASID only then.
 	 */
 	down_write(&mdev->dma_lock);
 	up_write(&mdev->dma_lock);
+
+	list_for_each_entry(at, &mdev->attached, dev_node) {
+		if (at->pasid != pasid)
+			continue;
+		spin_lock(&at->md->lock);
+		list_del(&at->domain_node);
+		spin_unlock(&at->md->lock);
+		list_del(&at->dev_node);
+		kfree(at);
+		return;
+	}
 }
 
 static int mock_dev_enable_feat(struct device *dev,
@@ -597,6 +648,7 @@ static void mock_dev_release(struct device *dev)
 	struct mock_dev *mdev = to_mock_dev(dev);
 
 	WARN_ON(!xa_empty(&mdev->faults));
+	WARN_ON(!list_empty(&mdev->attached));
 	xa_destroy(&mdev->faults);
 	ida_free(&mock_dev_ida, mdev->id);
 	kfree(mdev);
@@ -651,6 +703,7 @@ static int mock_dev_create(struct mock_file *mfile,
 	mdev->accel = cmd->dev_create.flags & IOMMU_SVA_TEST_DEV_ACCEL;
 	init_rwsem(&mdev->dma_lock);
 	xa_init_flags(&mdev->faults, XA_FLAGS_ALLOC);
+	INIT_LIST_HEAD(&mdev->attached);
 	device_initialize(&mdev->dev);
 	/* From here on mock_dev_release() frees mdev and its id. */
 	mdev->dev.bus = &mock_buses[cmd->dev_create.iommu];

@@ -257,6 +257,7 @@ static int tracefs_write(const char *dir, const char *file, const char *val)
 static const char *const pasid_events[] = {
 	"sva_bind", "sva_unbind", "attach_device_pasid", "detach_device_pasid",
 	"io_page_request", "io_page_handled", "io_page_response",
+	"sva_invalidate",
 };
 
 static int pasid_events_enable(const char *dir, const char *on)
@@ -346,8 +347,9 @@ static int self_comm(char *comm, size_t size)
 
 /*
  * The trace events of a bind, of a DMA that faults and is answered, of one
- * refused, and of the unbind come in that order, each naming the device,
- * the PASID, and the process that asked, with exactly what happened.
+ * refused, of the invalidation of a page that goes, and of the unbind come
+ * in that order, each naming the device, the PASID, and the process that
+ * asked, with exactly what happened.
  */
 TEST_F(sva, trace_events)
 {
@@ -376,6 +378,8 @@ TEST_F(sva, trace_events)
 	test_cmd_dma(dev, pasid, buf, tmp, 8, 0);
 	/* No access: the fault is answered invalid */
 	test_err_dma(EFAULT, dev, pasid, none, tmp, 8, 0);
+	/* The page goes: the PASID's translations of it are invalidated */
+	ASSERT_EQ(0, madvise(buf, page_size, MADV_DONTNEED));
 	test_cmd_unbind(bind);
 	ASSERT_EQ(0, pasid_events_enable(dir, "0"));
 	log = tracefs_read(dir);
@@ -395,6 +399,11 @@ TEST_F(sva, trace_events)
 	expect_fault_events(_metadata, &at, dev, pasid, buf, "success");
 	/* The same for the page without access: invalid */
 	expect_fault_events(_metadata, &at, dev, pasid, none, "invalid");
+	snprintf(want, sizeof(want),
+		 "sva_invalidate: device=mock%u pasid=%u start=%#lx end=%#lx pid=%d comm=%s\n",
+		 dev, pasid, (unsigned long)buf,
+		 (unsigned long)buf + page_size, pid, comm);
+	ASSERT_NE(NULL, trace_next(&at, want)) TH_LOG("%s", want);
 
 	snprintf(want, sizeof(want),
 		 "sva_unbind: device=mock%u pasid=%u pid=%d comm=%s\n", dev,

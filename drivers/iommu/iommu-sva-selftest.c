@@ -50,20 +50,24 @@
  * uses the caller's, from there up, and only counts theirs.
  */
 #include <linux/device.h>
+#include <linux/dma-mapping.h>
 #include <linux/fs.h>
 #include <linux/highmem.h>
 #include <linux/idr.h>
+#include <linux/io.h>
 #include <linux/iommu.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/mmu_notifier.h>
 #include <linux/module.h>
+#include <linux/pgalloc.h>
 #include <linux/property.h>
 #include <linux/rwsem.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/uio.h>
+#include <linux/vmalloc.h>
 #include <linux/xarray.h>
 
 #include <trace/events/iommu.h>
@@ -90,6 +94,7 @@ struct mock_dev {
 	 */
 	bool iopf_enabled;
 	bool accel;		/* IOMMU_SVA_TEST_DEV_ACCEL */
+	bool dma_api;		/* IOMMU_SVA_TEST_DEV_DMA_API */
 	/* Page responses by code; see struct iommu_sva_test_cmd @stats */
 	atomic64_t resp[IOMMU_PAGE_RESP_FAILURE + 1];
 	atomic64_t not_routed, resp_mismatch, prq_pending;
@@ -135,6 +140,11 @@ struct mock_domain {
 	unsigned long inval_seq;	/* bumped by every invalidation */
 	bool released;			/* the mm has exited */
 	u64 inv_range, inv_all, iotlb_fill, iotlb_hit, faults;
+	/*
+	 * SVA, invalidations of kernel addresses: all of them, and those that
+	 * came while the page table watched by KVA_FREE was not yet freed
+	 */
+	u64 inv_kva, kva_before_free;
 	/* SVA: struct mock_sva_attach, where invalidations are sent */
 	struct list_head attached;
 	/* Paging: iova >> PAGE_SHIFT -> xa_mk_value(pfn << 2 | prot) */
@@ -153,6 +163,14 @@ struct mock_bind {
 	unsigned int users;
 };
 
+/* A page the DMA API mapped for a device: DMA_MAP, DMA_UNMAP */
+struct mock_dma_buf {
+	struct mock_dev *mdev;
+	struct page *page;
+	dma_addr_t iova;
+	u32 length;
+};
+
 struct mock_attach {
 	struct mock_dev *mdev;
 	struct mock_domain *md;
@@ -169,6 +187,7 @@ struct mock_file {
 	struct xarray domains;		/* domain_id -> struct mock_domain */
 	struct xarray attachs;		/* any id -> struct mock_attach */
 	struct xarray pasids;		/* PASID -> its struct mock_dev */
+	struct xarray dma_bufs;		/* id -> struct mock_dma_buf */
 	/*
 	 * The mm of the process that opened the file, held with mmgrab()
 	 * until release: BIND_OPENER binds it, even once it has exited.
@@ -182,7 +201,9 @@ static DEFINE_IDA(mock_dev_ida);
 static struct iommu_device mock_iommus[MOCK_NR_IOMMUS];
 static struct notifier_block mock_bus_nbs[MOCK_NR_IOMMUS];
 static struct iopf_queue *mock_iopf_queue;
-static const struct iommu_domain_ops mock_domain_ops;
+static const struct iommu_domain_ops mock_domain_ops, mock_domain_ops_nokva;
+/* FAIL_NEXT: the next SVA domain lacks invalidate_kva */
+static atomic_t mock_next_sva_nokva;
 /* What is alive in the whole driver: the STATS op shows it */
 static atomic_t mock_sva_domains, mock_notifiers, mock_bonds;
 
@@ -287,6 +308,40 @@ static void mock_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
 	mock_iotlb_put(dropped);
 }
 
+/*
+ * KVA_FREE watches one kernel page table at a time, of which it holds a
+ * reference of its own: the page-table code has not freed it while its
+ * count is above one. mock_kva_lock serialises KVA_FREE across files.
+ */
+static DEFINE_MUTEX(mock_kva_lock);
+static struct page *mock_kva_watch;
+static atomic64_t mock_kva_calls;
+
+/*
+ * The kernel frees page tables of its own addresses. The mock walks only
+ * user addresses and caches no paging structure, so there is nothing to
+ * drop: it counts, and sends what the real drivers send.
+ */
+static void mock_domain_invalidate_kva(struct iommu_domain *domain,
+				       unsigned long start, unsigned long end)
+{
+	struct mock_domain *md = to_mock_domain(domain);
+	struct page *watch = READ_ONCE(mock_kva_watch);
+	struct mock_sva_attach *at;
+
+	might_sleep();
+	atomic64_inc(&mock_kva_calls);
+	spin_lock(&md->lock);
+	md->inval_seq++;
+	md->inv_kva++;
+	if (watch && page_ref_count(watch) > 1)
+		md->kva_before_free++;
+	if (trace_sva_invalidate_enabled())
+		list_for_each_entry(at, &md->attached, domain_node)
+			trace_sva_invalidate(at->dev, at->pasid, start, end);
+	spin_unlock(&md->lock);
+}
+
 static const struct mmu_notifier_ops mock_mn_ops = {
 	.invalidate_range = mock_mn_invalidate_range,
 	.release = mock_mn_release,
@@ -298,7 +353,7 @@ static struct iommu_domain *mock_domain_alloc(unsigned int type)
 	struct mock_domain *md;
 
 	if (type != IOMMU_DOMAIN_IDENTITY && type != IOMMU_DOMAIN_SVA &&
-	    type != IOMMU_DOMAIN_UNMANAGED)
+	    type != IOMMU_DOMAIN_UNMANAGED && type != IOMMU_DOMAIN_DMA)
 		return NULL;
 	md = kzalloc(sizeof(*md), GFP_KERNEL);
 	if (!md)
@@ -309,7 +364,9 @@ static struct iommu_domain *mock_domain_alloc(unsigned int type)
 	INIT_LIST_HEAD(&md->attached);
 	xa_init(&md->pfns);
 	mutex_init(&md->map_lock);
-	md->domain.ops = &mock_domain_ops;
+	/* Else the ops of the instance (see mock_iommu_register()) */
+	if (type == IOMMU_DOMAIN_SVA && atomic_xchg(&mock_next_sva_nokva, 0))
+		md->domain.ops = &mock_domain_ops_nokva;
 	md->domain.geometry.aperture_end = ULONG_MAX;
 	md->domain.geometry.force_aperture = true;
 	return &md->domain;
@@ -434,13 +491,47 @@ static phys_addr_t mock_domain_iova_to_phys(struct iommu_domain *domain,
 	return PFN_PHYS(xa_to_value(entry) >> 2) + offset_in_page(iova);
 }
 
+/*
+ * Paging domains have no IOTLB: DMA reads the mappings as they are. The
+ * flushes the DMA API asks for after an unmap are counted, for the tests.
+ */
+static void mock_domain_flush_iotlb_all(struct iommu_domain *domain)
+{
+	struct mock_domain *md = to_mock_domain(domain);
+
+	spin_lock(&md->lock);
+	md->inv_all++;
+	spin_unlock(&md->lock);
+}
+
+static void mock_domain_iotlb_sync(struct iommu_domain *domain,
+				   struct iommu_iotlb_gather *gather)
+{
+	struct mock_domain *md = to_mock_domain(domain);
+
+	spin_lock(&md->lock);
+	md->inv_range++;
+	spin_unlock(&md->lock);
+}
+
+#define MOCK_DOMAIN_OPS						\
+	.attach_dev = mock_domain_attach_dev,				\
+	.set_dev_pasid = mock_domain_set_dev_pasid,			\
+	.map_pages = mock_domain_map_pages,				\
+	.unmap_pages = mock_domain_unmap_pages,				\
+	.flush_iotlb_all = mock_domain_flush_iotlb_all,			\
+	.iotlb_sync = mock_domain_iotlb_sync,				\
+	.iova_to_phys = mock_domain_iova_to_phys,			\
+	.free = mock_domain_free
+
 static const struct iommu_domain_ops mock_domain_ops = {
-	.attach_dev = mock_domain_attach_dev,
-	.set_dev_pasid = mock_domain_set_dev_pasid,
-	.map_pages = mock_domain_map_pages,
-	.unmap_pages = mock_domain_unmap_pages,
-	.iova_to_phys = mock_domain_iova_to_phys,
-	.free = mock_domain_free,
+	MOCK_DOMAIN_OPS,
+	.invalidate_kva = mock_domain_invalidate_kva,
+};
+
+/* An IOMMU that walks no kernel page table needs no flush of them */
+static const struct iommu_domain_ops mock_domain_ops_nokva = {
+	MOCK_DOMAIN_OPS,
 };
 
 /* The IOMMU */
@@ -491,7 +582,15 @@ static struct iommu_group *mock_device_group(struct device *dev)
 
 static int mock_def_domain_type(struct device *dev)
 {
-	return IOMMU_DOMAIN_IDENTITY;
+	return to_mock_dev(dev)->dma_api ? IOMMU_DOMAIN_DMA :
+					   IOMMU_DOMAIN_IDENTITY;
+}
+
+/* The DMA API of a device whose default domain translates */
+static void mock_probe_finalize(struct device *dev)
+{
+	if (to_mock_dev(dev)->dma_api)
+		iommu_setup_dma_ops(dev, 0, U64_MAX);
 }
 
 static void mock_remove_dev_pasid(struct device *dev, ioasid_t pasid)
@@ -629,6 +728,7 @@ static const struct iommu_ops mock_ops_template = {
 	.release_device = mock_release_device,
 	.device_group = mock_device_group,
 	.def_domain_type = mock_def_domain_type,
+	.probe_finalize = mock_probe_finalize,
 	.dev_enable_feat = mock_dev_enable_feat,
 	.dev_disable_feat = mock_dev_disable_feat,
 	.remove_dev_pasid = mock_remove_dev_pasid,
@@ -674,9 +774,12 @@ static int mock_dev_create(struct mock_file *mfile,
 
 	if (bits > IOMMU_SVA_TEST_MAX_PASID_BITS || cmd->dev_create.max_pasids ||
 	    cmd->dev_create.iommu >= MOCK_NR_IOMMUS ||
-	    cmd->dev_create.flags & ~IOMMU_SVA_TEST_DEV_ACCEL ||
+	    cmd->dev_create.flags & ~(IOMMU_SVA_TEST_DEV_ACCEL |
+				      IOMMU_SVA_TEST_DEV_DMA_API) ||
 	    (cmd->dev_create.flags & IOMMU_SVA_TEST_DEV_ACCEL &&
-	     (cmd->dev_create.iommu || cmd->dev_create.group_with)))
+	     (cmd->dev_create.iommu || cmd->dev_create.group_with)) ||
+	    (cmd->dev_create.flags & IOMMU_SVA_TEST_DEV_DMA_API &&
+	     cmd->dev_create.group_with))
 		return -EINVAL;
 	if (cmd->dev_create.group_with) {
 		mdev = mock_dev_find(mfile, cmd->dev_create.group_with);
@@ -701,10 +804,13 @@ static int mock_dev_create(struct mock_file *mfile,
 		mdev->group_with = mock_dev_find(mfile,
 						 cmd->dev_create.group_with);
 	mdev->accel = cmd->dev_create.flags & IOMMU_SVA_TEST_DEV_ACCEL;
+	mdev->dma_api = cmd->dev_create.flags & IOMMU_SVA_TEST_DEV_DMA_API;
 	init_rwsem(&mdev->dma_lock);
 	xa_init_flags(&mdev->faults, XA_FLAGS_ALLOC);
 	INIT_LIST_HEAD(&mdev->attached);
 	device_initialize(&mdev->dev);
+	mdev->dev.coherent_dma_mask = DMA_BIT_MASK(64);
+	mdev->dev.dma_mask = &mdev->dev.coherent_dma_mask;
 	/* From here on mock_dev_release() frees mdev and its id. */
 	mdev->dev.bus = &mock_buses[cmd->dev_create.iommu];
 	mdev->dev.release = mock_dev_release;
@@ -1008,6 +1114,28 @@ static int mock_paging_free(struct mock_file *mfile, u32 domain_id)
  * of its DMA without PASID (ATTACH_DEV): either is recorded in
  * mfile->attachs, so that the domain and the device stay busy until it goes.
  */
+/*
+ * The domain of ATTACH_PASID: one of the file's, or with @domain_id 0 the
+ * device's own default domain if it translates, as a driver attaches it
+ * at a PASID of its own for kernel DMA (idxd's kernel work queues).
+ */
+static struct mock_domain *mock_attach_domain(struct mock_file *mfile,
+					      struct mock_dev *mdev,
+					      u32 domain_id, bool rid)
+{
+	struct iommu_domain *domain;
+	struct mock_domain *md;
+
+	if (domain_id) {
+		md = xa_load(&mfile->domains, domain_id);
+		return md ?: ERR_PTR(-ENOENT);
+	}
+	domain = iommu_get_domain_for_dev(&mdev->dev);
+	if (rid || !mdev->dma_api || !domain || !iommu_is_dma_domain(domain))
+		return ERR_PTR(-EINVAL);
+	return to_mock_domain(domain);
+}
+
 static int mock_attach(struct mock_file *mfile, struct iommu_sva_test_cmd *cmd,
 		       bool rid)
 {
@@ -1019,9 +1147,9 @@ static int mock_attach(struct mock_file *mfile, struct iommu_sva_test_cmd *cmd,
 
 	if (!mdev)
 		return -ENOENT;
-	md = xa_load(&mfile->domains, cmd->domain.domain_id);
-	if (!md)
-		return -ENOENT;
+	md = mock_attach_domain(mfile, mdev, cmd->domain.domain_id, rid);
+	if (IS_ERR(md))
+		return PTR_ERR(md);
 
 	attach = kzalloc(sizeof(*attach), GFP_KERNEL);
 	if (!attach)
@@ -1074,8 +1202,9 @@ static int mock_detach(struct mock_file *mfile, struct iommu_sva_test_cmd *cmd,
 		    (!rid && attach->pasid != cmd->domain.pasid))
 			continue;
 		/* Detaching another domain than the one attached is a bug */
-		if (attach->md != xa_load(&mfile->domains,
-					  cmd->domain.domain_id))
+		if (attach->md != mock_attach_domain(mfile, attach->mdev,
+						     cmd->domain.domain_id,
+						     rid))
 			return -EINVAL;
 		mock_attach_destroy(mfile, index, attach);
 		return 0;
@@ -1365,7 +1494,7 @@ static int mock_dma_iter(struct mock_dev *mdev, u32 pasid, u64 addr,
 		goto out_unlock;
 	}
 	md = to_mock_domain(domain);
-	if (domain->type == IOMMU_DOMAIN_UNMANAGED)
+	if (domain->type != IOMMU_DOMAIN_SVA)
 		mutex_lock(&md->map_lock);
 
 	while (done < length) {
@@ -1399,7 +1528,7 @@ static int mock_dma_iter(struct mock_dev *mdev, u32 pasid, u64 addr,
 		done += n;
 	}
 
-	if (domain->type == IOMMU_DOMAIN_UNMANAGED)
+	if (domain->type != IOMMU_DOMAIN_SVA)
 		mutex_unlock(&md->map_lock);
 out_unlock:
 	up_read(&mdev->dma_lock);
@@ -1611,12 +1740,230 @@ static int mock_fail_next(struct mock_file *mfile,
 
 	if (!mdev)
 		return -ENOENT;
+	if (cmd->fail.what == IOMMU_SVA_TEST_FAIL_KVA_OP && !cmd->fail.error) {
+		atomic_set(&mock_next_sva_nokva, 1);
+		return 0;
+	}
 	if (cmd->fail.what != IOMMU_SVA_TEST_FAIL_SET_DEV_PASID ||
 	    !cmd->fail.error || cmd->fail.error >= MAX_ERRNO)
 		return -EINVAL;
 	WRITE_ONCE(mdev->fail_set_dev_pasid, -(int)cmd->fail.error);
 	return 0;
 }
+
+/*
+ * DMA_MAP: a page of the kernel's, filled from user space and mapped with
+ * the DMA API of a device whose default domain translates. The IOVA is
+ * what the device's DMA uses, at a PASID its default domain is attached at.
+ */
+static int mock_dma_map(struct mock_file *mfile,
+			struct iommu_sva_test_cmd *cmd)
+{
+	struct mock_dev *mdev = mock_dev_find(mfile, cmd->dev_id);
+	struct mock_dma_buf *buf;
+	u32 id;
+	int rc;
+
+	if (!mdev)
+		return -ENOENT;
+	if (!mdev->dma_api || cmd->dma_api.id || cmd->dma_api.iova ||
+	    !cmd->dma_api.length || cmd->dma_api.length > PAGE_SIZE)
+		return -EINVAL;
+
+	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	buf->page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	if (!buf->page) {
+		rc = -ENOMEM;
+		goto err_free;
+	}
+	if (copy_from_user(page_address(buf->page),
+			   u64_to_user_ptr(cmd->dma_api.uptr),
+			   cmd->dma_api.length)) {
+		rc = -EFAULT;
+		goto err_page;
+	}
+	buf->mdev = mdev;
+	buf->length = cmd->dma_api.length;
+	rc = xa_alloc(&mfile->dma_bufs, &id, NULL, xa_limit_31b, GFP_KERNEL);
+	if (rc)
+		goto err_page;
+	buf->iova = dma_map_page(&mdev->dev, buf->page, 0, buf->length,
+				 DMA_BIDIRECTIONAL);
+	if (dma_mapping_error(&mdev->dev, buf->iova)) {
+		rc = -ENOMEM;
+		goto err_release;
+	}
+	xa_store(&mfile->dma_bufs, id, buf, GFP_KERNEL);
+	cmd->dma_api.id = id;
+	cmd->dma_api.iova = buf->iova;
+	return 0;
+
+err_release:
+	xa_release(&mfile->dma_bufs, id);
+err_page:
+	__free_page(buf->page);
+err_free:
+	kfree(buf);
+	return rc;
+}
+
+/* Unmap, then give the page's bytes to @out if not NULL, and free it */
+static int mock_dma_buf_destroy(struct mock_file *mfile, unsigned long id,
+				struct mock_dma_buf *buf, void __user *out)
+{
+	struct iommu_domain *domain = iommu_get_domain_for_dev(&buf->mdev->dev);
+	struct mock_domain *md = to_mock_domain(domain);
+	int rc = 0;
+
+	xa_erase(&mfile->dma_bufs, id);
+	/* Not under a DMA that is reading the mapping (mock_dma_iter()) */
+	mutex_lock(&md->map_lock);
+	dma_unmap_page(&buf->mdev->dev, buf->iova, buf->length,
+		       DMA_BIDIRECTIONAL);
+	mutex_unlock(&md->map_lock);
+	if (out && copy_to_user(out, page_address(buf->page), buf->length))
+		rc = -EFAULT;
+	__free_page(buf->page);
+	kfree(buf);
+	return rc;
+}
+
+/* DMA_UNMAP: the bytes the device wrote, read after the unmap */
+static int mock_dma_unmap(struct mock_file *mfile,
+			  struct iommu_sva_test_cmd *cmd)
+{
+	struct mock_dma_buf *buf = xa_load(&mfile->dma_bufs, cmd->dma_api.id);
+
+	if (!buf || buf->mdev->id != cmd->dev_id)
+		return -ENOENT;
+	if (cmd->dma_api.iova || cmd->dma_api.length)
+		return -EINVAL;
+	return mock_dma_buf_destroy(mfile, cmd->dma_api.id, buf,
+				    u64_to_user_ptr(cmd->dma_api.uptr));
+}
+
+#ifdef CONFIG_DEFERRED_KERNEL_PGTABLE_FREE
+/* Add up the kernel-range invalidations of the SVA domains of @mdev */
+static u64 mock_kva_before_free(struct mock_dev *mdev, u32 *domains)
+{
+	struct mock_sva_attach *at;
+	u64 sum = 0;
+
+	*domains = 0;
+	list_for_each_entry(at, &mdev->attached, dev_node) {
+		spin_lock(&at->md->lock);
+		sum += at->md->kva_before_free;
+		spin_unlock(&at->md->lock);
+		(*domains)++;
+	}
+	return sum;
+}
+
+/*
+ * Make the kernel free one page table of its own addresses the way a huge
+ * ioremap() does: a PTE table made for one small page, which a 2MiB
+ * mapping of the same addresses then replaces (pmd_free_pte_page()).
+ */
+static int mock_kva_free_one(struct mock_dev *mdev, phys_addr_t phys,
+			     struct iommu_sva_test_cmd *cmd)
+{
+	u64 before, after;
+	struct vm_struct *area;
+	struct page *table;
+	unsigned long addr;
+	u32 domains;
+	pmd_t *pmd;
+	int ret;
+
+	/* VM_IOREMAP areas are aligned to their size */
+	area = get_vm_area(PMD_SIZE, VM_IOREMAP);
+	if (!area)
+		return -ENOMEM;
+	addr = (unsigned long)area->addr;
+	ret = ioremap_page_range(addr, addr + PAGE_SIZE, phys, PAGE_KERNEL);
+	if (ret)
+		goto out_free_area;
+	pmd = pmd_off_k(addr);
+	if (WARN_ON(!IS_ALIGNED(addr, PMD_SIZE) || pmd_none(*pmd) ||
+		    pmd_leaf(*pmd))) {
+		ret = -EINVAL;
+		goto out_free_area;
+	}
+	table = pmd_page(*pmd);
+	get_page(table);
+	vunmap_range(addr, addr + PAGE_SIZE);
+
+	before = mock_kva_before_free(mdev, &domains);
+	WRITE_ONCE(mock_kva_watch, table);
+	ret = ioremap_page_range(addr, addr + PMD_SIZE, phys, PAGE_KERNEL);
+	if (!ret && !pmd_leaf(*pmd))
+		/* Huge ioremap is off (nohugeiomap, no PSE) */
+		ret = -EOPNOTSUPP;
+	if (!ret) {
+		cmd->kva_free.deferred += page_ref_count(table) > 1;
+		kernel_pgtable_free_sync();
+	}
+	WRITE_ONCE(mock_kva_watch, NULL);
+	after = mock_kva_before_free(mdev, &cmd->kva_free.domains);
+
+	/* Freed exactly once by the page-table code, which had our count */
+	if (page_ref_count(table) != 1) {
+		WARN_ON(!ret);
+		ret = ret ?: -EIO;
+		/* Leak it rather than free it twice */
+		goto out_free_area;
+	}
+	put_page(table);
+	if (ret)
+		goto out_free_area;
+	cmd->kva_free.freed++;
+	/* Every domain of @mdev, bound throughout, was flushed in time */
+	if (domains == cmd->kva_free.domains && after - before >= domains)
+		cmd->kva_free.flushed_first++;
+out_free_area:
+	free_vm_area(area);
+	return ret;
+}
+
+static int mock_kva_free(struct mock_file *mfile,
+			 struct iommu_sva_test_cmd *cmd)
+{
+	struct mock_dev *mdev = mock_dev_find(mfile, cmd->dev_id);
+	u32 i, n = cmd->kva_free.iterations;
+	struct page *block;
+	u64 calls;
+	int ret = 0;
+
+	if (!mdev)
+		return -ENOENT;
+	if (!n || n > IOMMU_SVA_TEST_KVA_FREE_MAX ||
+	    memchr_inv(&cmd->kva_free.deferred, 0,
+		       sizeof(cmd->kva_free) -
+		       offsetof(typeof(cmd->kva_free), deferred)))
+		return -EINVAL;
+
+	/* What the huge mappings point at; never accessed through them */
+	block = alloc_pages(GFP_KERNEL, PMD_SHIFT - PAGE_SHIFT);
+	if (!block)
+		return -ENOMEM;
+	mutex_lock(&mock_kva_lock);
+	calls = atomic64_read(&mock_kva_calls);
+	for (i = 0; i < n && !ret; i++)
+		ret = mock_kva_free_one(mdev, page_to_phys(block), cmd);
+	cmd->kva_free.invalidations = atomic64_read(&mock_kva_calls) - calls;
+	mutex_unlock(&mock_kva_lock);
+	__free_pages(block, PMD_SHIFT - PAGE_SHIFT);
+	return ret;
+}
+#else
+static int mock_kva_free(struct mock_file *mfile,
+			 struct iommu_sva_test_cmd *cmd)
+{
+	return -EOPNOTSUPP;
+}
+#endif
 
 /* The char device */
 static int mock_fops_open(struct inode *inode, struct file *filp)
@@ -1632,6 +1979,7 @@ static int mock_fops_open(struct inode *inode, struct file *filp)
 	xa_init_flags(&mfile->domains, XA_FLAGS_ALLOC1);
 	xa_init_flags(&mfile->attachs, XA_FLAGS_ALLOC1);
 	xa_init(&mfile->pasids);
+	xa_init_flags(&mfile->dma_bufs, XA_FLAGS_ALLOC1);
 	/* Pairs with the mmdrop() in mock_fops_release() */
 	mmgrab(current->mm);
 	mfile->opener_mm = current->mm;
@@ -1644,6 +1992,7 @@ static int mock_fops_release(struct inode *inode, struct file *filp)
 {
 	struct mock_file *mfile = filp->private_data;
 	struct mock_attach *attach;
+	struct mock_dma_buf *buf;
 	struct mock_domain *md;
 	struct mock_bind *bind;
 	struct mock_dev *mdev;
@@ -1651,6 +2000,8 @@ static int mock_fops_release(struct inode *inode, struct file *filp)
 	void *owner;
 
 	mutex_lock(&mfile->lock);
+	xa_for_each(&mfile->dma_bufs, index, buf)
+		mock_dma_buf_destroy(mfile, index, buf, NULL);
 	xa_for_each(&mfile->binds, index, bind) {
 		for (; bind->users; bind->users--) {
 			atomic_dec(&mock_bonds);
@@ -1677,6 +2028,7 @@ static int mock_fops_release(struct inode *inode, struct file *filp)
 	xa_destroy(&mfile->attachs);
 	xa_destroy(&mfile->domains);
 	xa_destroy(&mfile->pasids);
+	xa_destroy(&mfile->dma_bufs);
 	xa_destroy(&mfile->devs);
 	mutex_destroy(&mfile->lock);
 	mmdrop(mfile->opener_mm);
@@ -1721,6 +2073,11 @@ static size_t mock_cmd_arg_size(u32 op)
 		return sizeof(cmd->stats);
 	case IOMMU_SVA_TEST_OP_FAIL_NEXT:
 		return sizeof(cmd->fail);
+	case IOMMU_SVA_TEST_OP_KVA_FREE:
+		return sizeof(cmd->kva_free);
+	case IOMMU_SVA_TEST_OP_DMA_MAP:
+	case IOMMU_SVA_TEST_OP_DMA_UNMAP:
+		return sizeof(cmd->dma_api);
 	default:
 		return 0;
 	}
@@ -1733,7 +2090,8 @@ static bool mock_cmd_creates(u32 op)
 	       op == IOMMU_SVA_TEST_OP_BIND ||
 	       op == IOMMU_SVA_TEST_OP_BIND_OPENER ||
 	       op == IOMMU_SVA_TEST_OP_PASID_ALLOC ||
-	       op == IOMMU_SVA_TEST_OP_PAGING_ALLOC;
+	       op == IOMMU_SVA_TEST_OP_PAGING_ALLOC ||
+	       op == IOMMU_SVA_TEST_OP_DMA_MAP;
 }
 
 static void mock_cmd_undo(struct mock_file *mfile,
@@ -1752,6 +2110,11 @@ static void mock_cmd_undo(struct mock_file *mfile,
 		break;
 	case IOMMU_SVA_TEST_OP_PAGING_ALLOC:
 		mock_paging_free(mfile, cmd->domain.domain_id);
+		break;
+	case IOMMU_SVA_TEST_OP_DMA_MAP:
+		mock_dma_buf_destroy(mfile, cmd->dma_api.id,
+				     xa_load(&mfile->dma_bufs, cmd->dma_api.id),
+				     NULL);
 		break;
 	}
 }
@@ -1807,6 +2170,12 @@ static int mock_cmd_locked(struct mock_file *mfile,
 		return mock_stats(mfile, cmd);
 	case IOMMU_SVA_TEST_OP_FAIL_NEXT:
 		return mock_fail_next(mfile, cmd);
+	case IOMMU_SVA_TEST_OP_KVA_FREE:
+		return mock_kva_free(mfile, cmd);
+	case IOMMU_SVA_TEST_OP_DMA_MAP:
+		return mock_dma_map(mfile, cmd);
+	case IOMMU_SVA_TEST_OP_DMA_UNMAP:
+		return mock_dma_unmap(mfile, cmd);
 	default:
 		return -EOPNOTSUPP;
 	}
@@ -1887,6 +2256,17 @@ static int mock_iommu_register(int i)
 	int rc;
 
 	mock_ops[i] = mock_ops_template;
+	/*
+	 * Instance 0 stands for an IOMMU that walks the CPU's tables, kernel
+	 * half included, as VT-d does: on x86 the core gives it SVA only
+	 * because the kernel flushes its SVA domains (invalidate_kva) before
+	 * freeing page tables of its own addresses. Instance 1 says that it
+	 * walks no kernel page table, which is true of the mock, and has no
+	 * such flush.
+	 */
+	mock_ops[i].sva_no_kernel_tables = i == 1;
+	mock_ops[i].default_domain_ops = i ? &mock_domain_ops_nokva :
+					     &mock_domain_ops;
 	/* The mock IOMMU supports 20-bit PASIDs, as PCIe allows. */
 	mock_iommus[i].max_pasids = 1U << IOMMU_SVA_TEST_MAX_PASID_BITS;
 	rc = bus_register(&mock_buses[i]);

@@ -42,10 +42,14 @@ enum {
 	IOMMU_SVA_TEST_OP_FAIL_NEXT,
 	IOMMU_SVA_TEST_OP_ATTACH_DEV,
 	IOMMU_SVA_TEST_OP_DETACH_DEV,
+	IOMMU_SVA_TEST_OP_KVA_FREE,
+	IOMMU_SVA_TEST_OP_DMA_MAP,
+	IOMMU_SVA_TEST_OP_DMA_UNMAP,
 };
 
 /* Flags of IOMMU_SVA_TEST_OP_DEV_CREATE */
 #define IOMMU_SVA_TEST_DEV_ACCEL	0x1U	/* an accelerator: see below */
+#define IOMMU_SVA_TEST_DEV_DMA_API	0x2U	/* default domain translates */
 
 /* Flags of IOMMU_SVA_TEST_OP_DMA */
 #define IOMMU_SVA_TEST_DMA_WRITE	0x1U	/* device writes memory */
@@ -61,8 +65,12 @@ enum {
 #define IOMMU_SVA_TEST_PRQ_GRPID_MIN	256U
 #define IOMMU_SVA_TEST_PRQ_GRPID_MAX	511U
 
+/* The most page tables one IOMMU_SVA_TEST_OP_KVA_FREE frees */
+#define IOMMU_SVA_TEST_KVA_FREE_MAX	4096U
+
 /* What IOMMU_SVA_TEST_OP_FAIL_NEXT makes fail */
 #define IOMMU_SVA_TEST_FAIL_SET_DEV_PASID	1U
+#define IOMMU_SVA_TEST_FAIL_KVA_OP		2U
 
 /**
  * struct iommu_sva_test_cmd - One request to the mock driver
@@ -106,7 +114,9 @@ enum {
  * @domain: PAGING_ALLOC (out) / PAGING_FREE (in) an unmanaged domain of the
  *          mock IOMMU of @dev_id (if not 0, else of instance 0),
  *          @domain_id; ATTACH_PASID (in) @domain_id at @pasid (the
- *          top-level field) of @dev_id; ATTACH_DEV (in) @domain_id as the
+ *          top-level field) of @dev_id, or with @domain_id 0 the default
+ *          domain of an IOMMU_SVA_TEST_DEV_DMA_API device, as a driver
+ *          does for its own kernel DMA; ATTACH_DEV (in) @domain_id as the
  *          domain of @dev_id's DMA without PASID (iommu_attach_device()),
  *          DETACH_DEV (in) back to the default domain (@pasid must be 0)
  * @map: MAP @length bytes of the caller's memory at @uptr into
@@ -131,7 +141,29 @@ enum {
  *         (@sva_domains), registered mmu_notifiers (@notifiers) and bonds
  *         that files hold (@bonds)
  * @fail: FAIL_NEXT (in): the next @what of @dev_id fails with -@error
- *        (IOMMU_SVA_TEST_FAIL_SET_DEV_PASID: the driver's set_dev_pasid)
+ *        (IOMMU_SVA_TEST_FAIL_SET_DEV_PASID: the driver's set_dev_pasid);
+ *        IOMMU_SVA_TEST_FAIL_KVA_OP, with @error 0: the next SVA domain
+ *        the mock driver allocates, on any device, has no invalidate_kva
+ * @kva_free: KVA_FREE: makes the kernel free @iterations (in, at most
+ *            IOMMU_SVA_TEST_KVA_FREE_MAX) page tables of its own
+ *            addresses, one at a time, the way a huge ioremap() replaces
+ *            a PTE table, and waits for each to be freed; -EOPNOTSUPP
+ *            where the kernel frees them without asking the IOMMUs (not
+ *            x86) or cannot map huge. Out: tables whose freeing waited
+ *            for an IOMMU flush (@deferred), tables freed exactly once
+ *            (@freed), the SVA domains @dev_id is bound through at the
+ *            end (@domains), tables that each of them, bound throughout,
+ *            was told to forget before the table was freed
+ *            (@flushed_first), and kernel-range invalidations any mock
+ *            SVA domain received meanwhile (@invalidations)
+ * @dma_api: DMA_MAP maps, with the DMA API of @dev_id (a device created
+ *           with IOMMU_SVA_TEST_DEV_DMA_API, whose default domain is a
+ *           DMA domain), a page of the kernel's holding the @length (in,
+ *           1 to the page size) bytes at @uptr (in); out: @id and @iova,
+ *           the address the device's DMA uses, at a PASID its default
+ *           domain is attached at (ATTACH_PASID with @domain_id 0).
+ *           DMA_UNMAP of @id (in) unmaps it and then copies its bytes to
+ *           @uptr (in)
  * @__pad: room for the arguments of operations; unused bytes must be 0
  */
 struct iommu_sva_test_cmd {
@@ -209,6 +241,21 @@ struct iommu_sva_test_cmd {
 			__u32 what;
 			__u32 error;
 		} fail;
+		struct {
+			__u32 iterations;
+			__u32 deferred;
+			__u32 freed;
+			__u32 flushed_first;
+			__u32 domains;
+			__u32 __reserved;
+			__u64 invalidations;
+		} kva_free;
+		struct {
+			__u32 id;
+			__u32 length;
+			__u64 iova;
+			__u64 uptr;
+		} dma_api;
 		__u64 __pad[8];
 	};
 };

@@ -229,6 +229,115 @@ void mm_pasid_drop(struct mm_struct *mm)
  */
 
 /*
+ * The kernel half of SVA page tables.
+ *
+ * On x86 an SVA PASID entry points the IOMMU at the mm's pgd, whose upper
+ * half maps the kernel. The IOMMU may cache paging-structure entries from
+ * that half, and the kernel frees page tables of its own addresses without
+ * asking the IOMMU (a huge vmap replacing a table, memory hot-remove): a
+ * device could then walk a page that was reused for anything. The
+ * architecture code that frees those tables (CONFIG_DEFERRED_KERNEL_PGTABLE_FREE)
+ * first asks iommu_sva_kernel_tables_walked() and, if some SVA domain may
+ * cache them, calls iommu_sva_flush_kernel_range() between clearing the
+ * entry and freeing the page.
+ *
+ * iommu_sva_kva_domains lists the SVA domains whose driver can flush
+ * (iommu_domain_ops::invalidate_kva). A domain joins it when allocated,
+ * before anything is attached (so before its IOMMU can walk the mm), and
+ * leaves it in iommu_sva_domain_free(), after its last detach (which
+ * flushed its PASIDs) and before it is freed: a flush never reaches a freed
+ * domain. iommu_sva_kva_lock, a mutex taken inside iommu_sva_lock and
+ * inside whatever lock the freeing code holds (mem_hotplug_lock), protects
+ * the list; the flush calls the drivers under it. iommu_sva_kva_nr counts
+ * the list for the lockless question.
+ */
+static DEFINE_MUTEX(iommu_sva_kva_lock);
+static LIST_HEAD(iommu_sva_kva_domains);
+static atomic_t iommu_sva_kva_nr = ATOMIC_INIT(0);
+
+static void iommu_sva_kva_join(struct iommu_domain *domain)
+{
+	if (!IS_ENABLED(CONFIG_DEFERRED_KERNEL_PGTABLE_FREE) ||
+	    !domain->ops->invalidate_kva)
+		return;
+
+	mutex_lock(&iommu_sva_kva_lock);
+	list_add_tail(&domain->sva_kva_next, &iommu_sva_kva_domains);
+	atomic_inc(&iommu_sva_kva_nr);
+	mutex_unlock(&iommu_sva_kva_lock);
+	/*
+	 * Pairs with the one in iommu_sva_kernel_tables_walked(): a table
+	 * whose entry is cleared from now on is flushed from this domain,
+	 * and one freed without a flush had its entry cleared before the
+	 * attach that follows lets the IOMMU walk the mm.
+	 */
+	smp_mb();
+}
+
+static void iommu_sva_kva_leave(struct iommu_domain *domain)
+{
+	if (list_empty(&domain->sva_kva_next))
+		return;
+
+	mutex_lock(&iommu_sva_kva_lock);
+	list_del_init(&domain->sva_kva_next);
+	atomic_dec(&iommu_sva_kva_nr);
+	mutex_unlock(&iommu_sva_kva_lock);
+}
+
+/**
+ * iommu_sva_kernel_tables_walked() - Whether an IOMMU may cache kernel tables
+ *
+ * Context: Any context.
+ * Return: true if an SVA domain that may cache the kernel half of its mm's
+ * page tables exists. For the code that frees a page table of kernel
+ * addresses once no entry points to it any more: after false, no such
+ * domain was attached since the entry was cleared and the page can be
+ * freed at once; after true, iommu_sva_flush_kernel_range() comes first.
+ */
+bool iommu_sva_kernel_tables_walked(void)
+{
+	/* Orders the caller's clearing of the entry before the read */
+	smp_mb();
+	return atomic_read(&iommu_sva_kva_nr);
+}
+
+/**
+ * iommu_sva_flush_kernel_range() - Make the IOMMUs forget kernel page tables
+ * @start: the first kernel address whose tables are being freed
+ * @end: the address after the last one
+ *
+ * Every SVA domain that may cache the kernel half of its mm's page tables
+ * drops what it may hold for [@start, @end) on every PASID it is attached
+ * at, paging-structure caches and device TLBs included. The caller cleared
+ * the entries that point to the tables first, and frees them after.
+ *
+ * Context: Process context; may sleep. Takes iommu_sva_kva_lock, then the
+ * drivers' locks.
+ */
+void iommu_sva_flush_kernel_range(unsigned long start, unsigned long end)
+{
+	struct iommu_domain *domain;
+
+	might_sleep();
+	mutex_lock(&iommu_sva_kva_lock);
+	list_for_each_entry(domain, &iommu_sva_kva_domains, sva_kva_next)
+		domain->ops->invalidate_kva(domain, start, end);
+	mutex_unlock(&iommu_sva_kva_lock);
+}
+
+/*
+ * On x86 an IOMMU that walks an SVA mm's page tables walks the kernel's half
+ * too: it may have SVA only if the kernel flushes it before freeing page
+ * tables of its own addresses. A driver whose IOMMU never walks that half
+ * says so with iommu_ops::sva_no_kernel_tables.
+ */
+static bool iommu_sva_kva_needed(const struct iommu_ops *ops)
+{
+	return IS_ENABLED(CONFIG_X86) && !ops->sva_no_kernel_tables;
+}
+
+/*
  * Whether @dev has a handle. A search, not a count in dev->iommu, which
  * goes when the device is released while handles may remain.
  */
@@ -266,6 +375,11 @@ int iommu_sva_set_feature(struct device *dev, bool enable)
 {
 	const struct iommu_ops *ops = dev_iommu_ops(dev);
 	int ret = -ENODEV;
+
+	if (enable && iommu_sva_kva_needed(ops) &&
+	    !IS_ENABLED(CONFIG_DEFERRED_KERNEL_PGTABLE_FREE))
+		return iommu_sva_refuse(dev, IOMMU_SVA_NOT_BUILT,
+					"CONFIG_DEFERRED_KERNEL_PGTABLE_FREE");
 
 	mutex_lock(&iommu_sva_lock);
 	if (!enable && iommu_sva_dev_bound(dev))
@@ -367,6 +481,12 @@ static struct iommu_domain *iommu_sva_domain_alloc(struct device *dev,
 	domain->owner = ops;
 	if (!domain->ops)
 		domain->ops = ops->default_domain_ops;
+	if (iommu_sva_kva_needed(ops) && !domain->ops->invalidate_kva) {
+		/* A driver without the flush that x86 needs */
+		iommu_domain_free(domain);
+		return ERR_PTR(iommu_sva_refuse(dev, IOMMU_SVA_NOT_BUILT,
+						"the IOMMU driver's kernel-range invalidation"));
+	}
 	domain->iopf_handler = iommu_sva_handle_iopf;
 	domain->fault_data = domain;
 	/* Pairs with the mmdrop() in iommu_sva_domain_free() */
@@ -375,6 +495,8 @@ static struct iommu_domain *iommu_sva_domain_alloc(struct device *dev,
 	domain->sva_iommu = dev->iommu->iommu_dev;
 	INIT_LIST_HEAD(&domain->sva_handles);
 	INIT_LIST_HEAD(&domain->sva_next);
+	INIT_LIST_HEAD(&domain->sva_kva_next);
+	iommu_sva_kva_join(domain);
 	return domain;
 }
 
@@ -384,6 +506,8 @@ static void iommu_sva_domain_free(struct iommu_domain *domain)
 
 	lockdep_assert_held(&iommu_sva_lock);
 	list_del(&domain->sva_next);
+	/* Before the domain goes: see iommu_sva_kva_domains */
+	iommu_sva_kva_leave(domain);
 	iommu_domain_free(domain);
 	mmdrop(mm);
 }

@@ -350,6 +350,10 @@ static int test_iommu_init(struct kunit *test, struct intel_iommu *iommu,
 		return -ENOMEM;
 	iommu->reg = (void __iomem __force *)*regs;
 	init_completion(&iommu->prq_complete);
+	/* Where enabling SVA puts the functions */
+	iommu->iopf_queue = iopf_queue_alloc(name);
+	if (!iommu->iopf_queue)
+		return -ENOMEM;
 	return iommu_init_domains(iommu);
 }
 
@@ -386,6 +390,10 @@ static void intel_iommu_test_exit(struct kunit *test)
 	struct test_ctx *ctx = test->priv;
 	int i;
 
+	if (ctx) {
+		iopf_queue_free(ctx->iommu.iopf_queue);
+		iopf_queue_free(ctx->iommu2.iopf_queue);
+	}
 	/* Skipped before the fake IOMMUs were made */
 	if (!ctx || !ctx->iommu.domain_ids || !ctx->iommu2.domain_ids) {
 		if (ctx)
@@ -927,6 +935,92 @@ static void intel_iommu_test_sva_invalidate(struct kunit *test)
 }
 
 /*
+ * The kernel frees page tables of its own addresses: each SVA domain drops
+ * the whole of each PASID it is attached at, paging-structure caches
+ * included, whatever the range: one PASID-selective IOTLB invalidation per
+ * IOMMU and one whole device-TLB invalidation per ATS function, for every
+ * domain; a domain attached nowhere sends nothing.
+ */
+static void intel_iommu_test_sva_invalidate_kva(struct kunit *test)
+{
+	struct test_ctx *ctx = test->priv;
+	struct page *pages_a[TEST_NR_PAGES], *pages_b[TEST_NR_PAGES];
+	struct dmar_domain *a, *b;
+	struct iommu_test_invalidations *inv;
+	struct mm_struct *mm_a, *mm_b;
+	const u32 pasid_a = 5, pasid_b = 7;
+	const unsigned long start = VMALLOC_START, end = start + SZ_2M;
+	struct test_exp exp[4];
+	unsigned long addr;
+	u16 did_a, did_b, sid;
+
+	mm_a = iommu_test_mm_create(test, &addr, pages_a, TEST_NR_PAGES);
+	mm_b = iommu_test_mm_create(test, &addr, pages_b, TEST_NR_PAGES);
+	a = test_sva_domain(test, mm_a);
+	b = test_sva_domain(test, mm_b);
+	KUNIT_ASSERT_NOT_NULL(test, a->domain.ops->invalidate_kva);
+
+	/* Attached nowhere yet */
+	test_clear(ctx);
+	a->domain.ops->invalidate_kva(&a->domain, start, end);
+	test_expect_descs(test, ctx, exp, 0);
+
+	KUNIT_ASSERT_EQ(test, test_set(a, &ctx->d[0], pasid_a), 0);
+	KUNIT_ASSERT_EQ(test, test_set(a, &ctx->d[1], pasid_a), 0);
+	KUNIT_ASSERT_EQ(test, test_set(b, &ctx->d[0], pasid_b), 0);
+	did_a = test_did(ctx, a);
+	did_b = test_did(ctx, b);
+	sid = test_sid(&ctx->d[0]);
+
+	inv = iommu_test_invalidations_watch(test, &ctx->d[0].pdev.dev,
+					     &ctx->d[1].pdev.dev);
+	test_clear(ctx);
+	a->domain.ops->invalidate_kva(&a->domain, start, end);
+	exp[0] = (struct test_exp){ .type = T_PIOTLB, .gran = 2, .did = did_a,
+				    .pasid = pasid_a };
+	exp[1] = (struct test_exp){ .type = T_DEVTLB, .did = sid,
+				    .pasid = pasid_a, .addr = 0,
+				    .am = 64 - VTD_PAGE_SHIFT };
+	test_expect_descs(test, ctx, exp, 2);
+	/* The event names each function and PASID, with the kernel range */
+	KUNIT_EXPECT_EQ(test, inv->n, 2U);
+	iommu_test_expect_invalidation(test, inv,
+				       inv->ev[0].dev == &ctx->d[0].pdev.dev ?
+				       0 : 1, &ctx->d[0].pdev.dev, pasid_a,
+				       start, end);
+
+	/* One page of kernel addresses is no smaller: still the PASID */
+	test_clear(ctx);
+	b->domain.ops->invalidate_kva(&b->domain, start, start + PAGE_SIZE);
+	exp[0] = (struct test_exp){ .type = T_PIOTLB, .gran = 2, .did = did_b,
+				    .pasid = pasid_b };
+	exp[1] = (struct test_exp){ .type = T_DEVTLB, .did = sid,
+				    .pasid = pasid_b, .addr = 0,
+				    .am = 64 - VTD_PAGE_SHIFT };
+	test_expect_descs(test, ctx, exp, 2);
+
+	/* Without its ATS function: the IOTLB only */
+	test_remove(&ctx->d[0], pasid_a);
+	test_clear(ctx);
+	a->domain.ops->invalidate_kva(&a->domain, start, end);
+	exp[0] = (struct test_exp){ .type = T_PIOTLB, .gran = 2, .did = did_a,
+				    .pasid = pasid_a };
+	test_expect_descs(test, ctx, exp, 1);
+
+	test_remove(&ctx->d[1], pasid_a);
+	test_remove(&ctx->d[0], pasid_b);
+	test_clear(ctx);
+	a->domain.ops->invalidate_kva(&a->domain, start, end);
+	b->domain.ops->invalidate_kva(&b->domain, start, end);
+	test_expect_descs(test, ctx, exp, 0);
+
+	test_sva_domain_free(a);
+	test_sva_domain_free(b);
+	iommu_test_mm_put(mm_a, pages_a, TEST_NR_PAGES);
+	iommu_test_mm_put(mm_b, pages_b, TEST_NR_PAGES);
+}
+
+/*
  * The process exits while bound: release() tears the entries down with
  * faults not reported, before the page tables go; the later unbind finds
  * nothing to clear and only drains.
@@ -1036,6 +1130,87 @@ static void intel_iommu_test_two_pasids(struct kunit *test)
 	intel_iommu_domain_free(&paging->domain);
 	test_sva_domain_free(sva);
 	iommu_test_mm_put(mm, pages, TEST_NR_PAGES);
+}
+
+/*
+ * What idxd does for its kernel work queues: the device's DMA domain (of
+ * type IOMMU_DOMAIN_DMA, first level as on an IOMMU that has it) attached
+ * at a PASID of the global space. The DMA API's unmap (unmap_pages, then
+ * iotlb_sync) invalidates the page at PASID_RID2PASID and at the PASID, and
+ * the device TLB at the PASID; the flush queue's flush_iotlb_all() the
+ * whole of both PASIDs and the whole device TLB at the PASID.
+ */
+static void intel_iommu_test_dma_domain_pasid(struct kunit *test)
+{
+	struct test_ctx *ctx = test->priv;
+	struct test_dev *td = &ctx->d[0];
+	struct iommu_iotlb_gather gather;
+	struct iommu_domain *domain;
+	struct dmar_domain *dma;
+	struct test_exp exp[4];
+	const u32 pasid = 17;
+	size_t mapped = 0;
+	struct page *page;
+	u16 did, sid = test_sid(td);
+
+	page = alloc_page(GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	domain = intel_iommu_domain_alloc(IOMMU_DOMAIN_DMA);
+	KUNIT_ASSERT_NOT_NULL(test, domain);
+	domain->type = IOMMU_DOMAIN_DMA;
+	domain->ops = intel_iommu_ops.default_domain_ops;
+	dma = to_dmar_domain(domain);
+	dma->flags |= DOMAIN_FLAG_USE_FIRST_LEVEL;
+
+	KUNIT_ASSERT_EQ(test, test_set(dma, td, pasid), 0);
+	did = test_did(ctx, dma);
+	KUNIT_EXPECT_EQ(test, (test_entry(td, pasid)->val[0] >> 6) & 7, 1);
+	KUNIT_EXPECT_EQ(test, test_entry(td, pasid)->val[2] & 1, 1);	/* SRE */
+
+	KUNIT_ASSERT_EQ(test, domain->ops->map_pages(domain, 0x10000,
+						     page_to_phys(page), SZ_4K,
+						     1, IOMMU_READ | IOMMU_WRITE,
+						     GFP_KERNEL, &mapped),
+			0);
+	KUNIT_EXPECT_EQ(test, mapped, SZ_4K);
+
+	/* dma_unmap_page() in strict mode */
+	test_clear(ctx);
+	iommu_iotlb_gather_init(&gather);
+	KUNIT_EXPECT_EQ(test, domain->ops->unmap_pages(domain, 0x10000, SZ_4K,
+						       1, &gather),
+			SZ_4K);
+	domain->ops->iotlb_sync(domain, &gather);
+	exp[0] = (struct test_exp){ .type = T_PIOTLB, .gran = 3, .did = did,
+				    .pasid = PASID_RID2PASID, .addr = 0x10000,
+				    .am = 0 };
+	exp[1] = (struct test_exp){ .type = T_PIOTLB, .gran = 3, .did = did,
+				    .pasid = pasid, .addr = 0x10000, .am = 0 };
+	exp[2] = (struct test_exp){ .type = T_DEVTLB, .did = sid,
+				    .pasid = pasid, .addr = 0x10000, .am = 0 };
+	test_expect_descs(test, ctx, exp, 3);
+
+	/* The flush queue's whole flush */
+	test_clear(ctx);
+	domain->ops->flush_iotlb_all(domain);
+	exp[0] = (struct test_exp){ .type = T_PIOTLB, .gran = 2, .did = did,
+				    .pasid = PASID_RID2PASID };
+	exp[1] = (struct test_exp){ .type = T_PIOTLB, .gran = 2, .did = did,
+				    .pasid = pasid };
+	exp[2] = (struct test_exp){ .type = T_DEVTLB, .did = sid,
+				    .pasid = pasid, .addr = 0,
+				    .am = 64 - VTD_PAGE_SHIFT };
+	test_expect_descs(test, ctx, exp, 3);
+
+	/* Detached from its only device: no flush reaches the IOMMU */
+	test_remove(td, pasid);
+	test_expect_free_entry(test, td, pasid);
+	test_clear(ctx);
+	domain->ops->flush_iotlb_all(domain);
+	test_expect_descs(test, ctx, exp, 0);
+
+	intel_iommu_domain_free(domain);
+	__free_page(page);
 }
 
 /*
@@ -1409,12 +1584,10 @@ static void intel_iommu_test_refusals(struct kunit *test)
 
 	/*
 	 * SVA: a device without ATS is refused (intel_iommu_test_sva_refusals
-	 * has every reason), the others too on x86
+	 * has every reason, and enables SVA where nothing lacks)
 	 */
 	KUNIT_EXPECT_EQ(test, intel_iommu_enable_sva(&ctx->d[1].pdev.dev),
 			-ENXIO);
-	KUNIT_EXPECT_EQ(test, intel_iommu_enable_sva(&ctx->d[0].pdev.dev),
-			IS_ENABLED(CONFIG_X86) ? -EPERM : 0);
 
 	intel_iommu_domain_free(&paging->domain);
 	test_sva_domain_free(sva);
@@ -1825,7 +1998,11 @@ static void intel_iommu_test_pci_caps(struct kunit *test)
 	ctx->iommu.flags |= VTD_FLAG_SVM_CAPABLE;
 	KUNIT_EXPECT_EQ(test, intel_iommu_dev_enable_feat(dev,
 							  IOMMU_DEV_FEAT_SVA),
-			IS_ENABLED(CONFIG_X86) ? -EPERM : 0);
+			0);
+	KUNIT_EXPECT_TRUE(test, tp->iommu.iopf_param);
+	KUNIT_EXPECT_EQ(test, intel_iommu_dev_disable_feat(dev,
+							   IOMMU_DEV_FEAT_SVA),
+			0);
 	KUNIT_EXPECT_FALSE(test, tp->iommu.iopf_param);
 	KUNIT_EXPECT_EQ(test, intel_iommu_dev_disable_feat(dev,
 							   IOMMU_DEV_FEAT_IOPF),
@@ -1909,7 +2086,7 @@ static int test_enable_sva_ecap(struct device_domain_info *info, u64 ecap)
  * and one sva_unavailable event naming it; a capability that the function
  * has but that is off is "disabled" (-EACCES), one that it lacks "lacks"
  * (-ENXIO). A refusal writes nothing to the function and enables nothing.
- * With every piece there, x86 refuses SVA on its own (-EPERM).
+ * With every piece there SVA is enabled, on x86 too, and disabled again.
  */
 static void intel_iommu_test_sva_refusals(struct kunit *test)
 {
@@ -1961,12 +2138,16 @@ static void intel_iommu_test_sva_refusals(struct kunit *test)
 	KUNIT_ASSERT_TRUE(test, info->ats_enabled);
 	tp->nr_writes = 0;
 
-	/* Everything there: IOPF is possible, SVA is refused by x86 alone */
+	/* Everything there: IOPF is possible, and SVA, with no refusal */
 	ret = intel_iommu_dev_enable_feat(dev, IOMMU_DEV_FEAT_IOPF);
 	iommu_test_refused(test, r, ret, 0, "", "");
 	ret = intel_iommu_dev_enable_feat(dev, IOMMU_DEV_FEAT_SVA);
-	iommu_test_refused(test, r, ret, -EPERM, "platform forbids",
-			   "SVA on x86: kernel page tables are freed without IOMMU invalidation");
+	iommu_test_refused(test, r, ret, 0, "", "");
+	KUNIT_EXPECT_TRUE(test, tp->iommu.iopf_param);
+	KUNIT_EXPECT_EQ(test, intel_iommu_dev_disable_feat(dev,
+							   IOMMU_DEV_FEAT_SVA),
+			0);
+	KUNIT_EXPECT_FALSE(test, tp->iommu.iopf_param);
 
 	/* What the IOMMU lacks to walk the CPU's tables, in that order */
 	ret = test_enable_sva_ecap(info, ecap & ~TEST_ECAP_SMTS);
@@ -2333,10 +2514,12 @@ static struct kunit_case intel_iommu_test_cases[] = {
 	KUNIT_CASE(intel_iommu_test_sva_caching_mode),
 	KUNIT_CASE(intel_iommu_test_paging_caching_mode),
 	KUNIT_CASE(intel_iommu_test_sva_invalidate),
+	KUNIT_CASE(intel_iommu_test_sva_invalidate_kva),
 	KUNIT_CASE(intel_iommu_test_sva_release),
 	KUNIT_CASE(intel_iommu_test_sva_release_excludes_removal),
 	KUNIT_CASE(intel_iommu_test_two_pasids),
 	KUNIT_CASE(intel_iommu_test_paging_first_level),
+	KUNIT_CASE(intel_iommu_test_dma_domain_pasid),
 	KUNIT_CASE(intel_iommu_test_unaligned_range),
 	KUNIT_CASE(intel_iommu_test_force_snooping_lock_order),
 	KUNIT_CASE(intel_iommu_test_sva_shared_did),
@@ -2363,7 +2546,7 @@ static struct kunit_suite intel_iommu_test_suite = {
 /*
  * The machine's devices behind VT-d. Enabling SVA must fail with the errno
  * of the first thing missing (an IOMMU able to walk the CPU's tables, then
- * PASID, ATS and PRI on the device, then the x86 refusal) and one
+ * PASID, ATS and PRI on the device; never a refusal of x86's) and one
  * sva_unavailable event that names it with the words of that errno; a bind
  * must then be refused; neither may leave anything behind.
  */
@@ -2403,10 +2586,8 @@ static void intel_iommu_test_machine_no_sva(struct kunit *test)
 			KUNIT_EXPECT_EQ(test, ret, -ENODEV);
 			KUNIT_EXPECT_STREQ(test, r->piece,
 					   intel_svm_lacks(info->iommu));
-		} else if (info->pasid_enabled && info->pri_enabled &&
-			   info->ats_enabled) {
-			KUNIT_EXPECT_EQ(test, ret, -EPERM);
 		}
+		KUNIT_EXPECT_NE(test, ret, -EPERM);
 		KUNIT_EXPECT_FALSE(test, dev->iommu->sva_enabled);
 		handle = iommu_sva_bind_device(dev, mm, NULL);
 		KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(handle), -ENODEV);

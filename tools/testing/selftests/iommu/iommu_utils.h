@@ -337,6 +337,61 @@ static inline int _test_cmd_fail_next(int fd, __u32 dev_id, __u32 what,
 	return sva_cmd(fd, IOMMU_SVA_TEST_OP_FAIL_NEXT, &cmd);
 }
 
+/* A device whose default domain translates, for the DMA API */
+static inline int dev_create_dma_api(int fd, __u32 pasid_bits, __u32 *dev_id)
+{
+	struct iommu_sva_test_cmd cmd = {
+		.dev_create = {
+			.pasid_bits = pasid_bits,
+			.flags = IOMMU_SVA_TEST_DEV_DMA_API,
+		},
+	};
+	int rc = sva_cmd(fd, IOMMU_SVA_TEST_OP_DEV_CREATE, &cmd);
+
+	if (!rc)
+		*dev_id = cmd.dev_id;
+	return rc;
+}
+
+/* DMA_MAP: @len bytes of @buf in a page the DMA API maps for @dev_id */
+static inline int _test_cmd_dma_map(int fd, __u32 dev_id, void *buf,
+				    __u32 len, __u32 *id, uint64_t *iova)
+{
+	struct iommu_sva_test_cmd cmd = {
+		.dev_id = dev_id,
+		.dma_api = { .length = len, .uptr = (uintptr_t)buf },
+	};
+	int rc = sva_cmd(fd, IOMMU_SVA_TEST_OP_DMA_MAP, &cmd);
+
+	if (!rc) {
+		*id = cmd.dma_api.id;
+		*iova = cmd.dma_api.iova;
+	}
+	return rc;
+}
+
+/* DMA_UNMAP: the page's bytes land in @out */
+static inline int _test_cmd_dma_unmap(int fd, __u32 dev_id, __u32 id,
+				      void *out)
+{
+	struct iommu_sva_test_cmd cmd = {
+		.dev_id = dev_id,
+		.dma_api = { .id = id, .uptr = (uintptr_t)out },
+	};
+
+	return sva_cmd(fd, IOMMU_SVA_TEST_OP_DMA_UNMAP, &cmd);
+}
+
+/* KVA_FREE: @iterations kernel page tables freed, as seen from @dev_id */
+static inline int _test_cmd_kva_free(int fd, __u32 dev_id, __u32 iterations,
+				     struct iommu_sva_test_cmd *cmd)
+{
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->dev_id = dev_id;
+	cmd->kva_free.iterations = iterations;
+	return sva_cmd(fd, IOMMU_SVA_TEST_OP_KVA_FREE, cmd);
+}
+
 /* An accelerator: DEV_CREATE with IOMMU_SVA_TEST_DEV_ACCEL */
 static inline int accel_create(int fd, __u32 pasid_bits, __u32 *dev_id)
 {

@@ -2355,4 +2355,254 @@ TEST_F(sva, bind_exited_mm)
 	test_cmd_dev_destroy(dev2);
 }
 
+#define test_cmd_kva_free(dev, n, cmd) \
+	ASSERT_EQ(0, _test_cmd_kva_free(self->fd, dev, n, cmd))
+
+#define KVA_FREE_SKIP "kernel page tables freed at once (not x86) or no huge ioremap"
+
+/*
+ * x86: the kernel frees a page table of its own addresses (a huge ioremap
+ * replacing a PTE table) while SVA domains are bound. A domain of mock
+ * IOMMU 0, which stands for one that walks the kernel half of the CPU's
+ * tables, is told to forget the kernel range before every table is freed,
+ * and every table is freed exactly once. A domain of mock IOMMU 1, which
+ * says it walks no kernel table, needs no flush: bound alone, the tables
+ * are freed at once, as with nothing bound, and no domain hears of it.
+ */
+TEST_F(sva, kernel_pgtable_free)
+{
+	char src[8] = "kvaflsh", dst[8] = { };
+	struct iommu_sva_test_cmd cmd, stats;
+	__u32 dev2, bind2, pasid2;
+	const __u32 n = 16;
+	int rc;
+
+	test_cmd_dev_create_iommu(20, 1, &dev2);
+	test_cmd_sva_enable(dev2);
+	test_cmd_bind(dev2, &bind2, &pasid2);
+	ASSERT_EQ(self->pasid, pasid2);
+
+	rc = _test_cmd_kva_free(self->fd, self->dev_id, n, &cmd);
+	if (rc == -EOPNOTSUPP)
+		SKIP(return, KVA_FREE_SKIP);
+	ASSERT_EQ(0, rc);
+	ASSERT_EQ(n, cmd.kva_free.deferred);
+	ASSERT_EQ(n, cmd.kva_free.freed);
+	ASSERT_EQ(1, cmd.kva_free.domains);
+	ASSERT_EQ(n, cmd.kva_free.flushed_first);
+	/* At least one per table (more if others freed theirs meanwhile) */
+	ASSERT_LE(n, cmd.kva_free.invalidations);
+	/* IOMMU 1's domain is bound too, and never asked */
+	test_cmd_kva_free(dev2, n, &cmd);
+	ASSERT_EQ(n, cmd.kva_free.deferred);
+	ASSERT_EQ(n, cmd.kva_free.freed);
+	ASSERT_EQ(1, cmd.kva_free.domains);
+	ASSERT_EQ(0, cmd.kva_free.flushed_first);
+
+	/* DMA still works: the flush took nothing of the user's */
+	test_cmd_dma(self->dev_id, self->pasid, src, dst, sizeof(src), 0);
+	ASSERT_STREQ(src, dst);
+
+	/* Only IOMMU 1 bound: nothing to wait for */
+	test_cmd_unbind(self->bind_id);
+	test_cmd_stats(self->dev_id, &stats);
+	if (stats.stats.sva_domains != 1)
+		SKIP(return, "%u mock SVA domains of others are alive",
+		     stats.stats.sva_domains - 1);
+	test_cmd_kva_free(dev2, n, &cmd);
+	ASSERT_EQ(0, cmd.kva_free.deferred);
+	ASSERT_EQ(n, cmd.kva_free.freed);
+	ASSERT_EQ(1, cmd.kva_free.domains);
+	ASSERT_EQ(0, cmd.kva_free.invalidations);
+
+	/* Nothing bound anywhere: the same */
+	test_cmd_unbind(bind2);
+	test_cmd_kva_free(self->dev_id, n, &cmd);
+	ASSERT_EQ(0, cmd.kva_free.deferred);
+	ASSERT_EQ(n, cmd.kva_free.freed);
+	ASSERT_EQ(0, cmd.kva_free.domains);
+	ASSERT_EQ(0, cmd.kva_free.invalidations);
+
+	/* IOMMU 0 bound again: flushed first again */
+	test_cmd_bind(self->dev_id, &self->bind_id, &pasid2);
+	test_cmd_kva_free(self->dev_id, n, &cmd);
+	ASSERT_EQ(n, cmd.kva_free.deferred);
+	ASSERT_EQ(n, cmd.kva_free.flushed_first);
+
+	/* Bad requests change nothing */
+	ASSERT_EQ(-EINVAL, _test_cmd_kva_free(self->fd, self->dev_id, 0,
+					      &cmd));
+	ASSERT_EQ(-EINVAL, _test_cmd_kva_free(self->fd, self->dev_id,
+					      IOMMU_SVA_TEST_KVA_FREE_MAX + 1,
+					      &cmd));
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.dev_id = self->dev_id;
+	cmd.kva_free.iterations = 1;
+	cmd.kva_free.freed = 1;
+	ASSERT_EQ(-EINVAL, sva_cmd(self->fd, IOMMU_SVA_TEST_OP_KVA_FREE, &cmd));
+	ASSERT_EQ(-ENOENT, _test_cmd_kva_free(self->fd, 12345, 1, &cmd));
+	test_cmd_sva_disable(dev2);
+	test_cmd_dev_destroy(dev2);
+}
+
+/*
+ * On x86 an IOMMU driver that walks the kernel half of the CPU's tables
+ * must flush it: the core refuses the first bind through an SVA domain
+ * without invalidate_kva, and binds nothing. A driver that says it walks
+ * no kernel table (mock IOMMU 1) needs none, nor does any other arch.
+ */
+TEST_F(sva, kva_flush_required)
+{
+	struct iommu_sva_test_cmd before, after;
+	__u32 dev2, bind, pasid;
+#ifdef __x86_64__
+	const int refused = -EOPNOTSUPP;
+#else
+	const int refused = 0;
+#endif
+	int rc;
+
+	/* Our domain on IOMMU 0 goes: the next bind allocates one */
+	test_cmd_unbind(self->bind_id);
+	test_cmd_stats(self->dev_id, &before);
+	test_cmd_fail_next(self->dev_id, IOMMU_SVA_TEST_FAIL_KVA_OP, 0);
+	rc = _test_cmd_bind(self->fd, self->dev_id, &bind, &pasid);
+	ASSERT_EQ(refused, rc);
+	if (!rc)
+		test_cmd_unbind(bind);
+	test_cmd_stats(self->dev_id, &after);
+	ASSERT_EQ(before.stats.sva_domains, after.stats.sva_domains);
+	ASSERT_EQ(before.stats.bonds, after.stats.bonds);
+	ASSERT_EQ(self->pasid, mm_pasid(self->fd));
+	/* Only the next domain: the bind works again */
+	test_cmd_bind(self->dev_id, &self->bind_id, &pasid);
+	ASSERT_EQ(self->pasid, pasid);
+
+	/* IOMMU 1 has no flush at all, and needs none */
+	test_cmd_dev_create_iommu(20, 1, &dev2);
+	test_cmd_sva_enable(dev2);
+	test_cmd_fail_next(dev2, IOMMU_SVA_TEST_FAIL_KVA_OP, 0);
+	test_cmd_bind(dev2, &bind, &pasid);
+	ASSERT_EQ(self->pasid, pasid);
+	test_cmd_unbind(bind);
+	test_cmd_sva_disable(dev2);
+	test_cmd_dev_destroy(dev2);
+}
+
+/*
+ * The same while another process binds and unbinds devices of both mock
+ * IOMMUs as fast as it can: domains join and leave the flush while tables
+ * are freed. Ours, bound throughout, is flushed before every free; the
+ * console must stay clean (KASAN, lockdep on x86).
+ */
+TEST_F(sva, kernel_pgtable_free_races)
+{
+	struct iommu_sva_test_cmd cmd;
+	const __u32 n = 64;
+	int status, i, rc;
+	pid_t pid;
+
+	rc = _test_cmd_kva_free(self->fd, self->dev_id, 1, &cmd);
+	if (rc == -EOPNOTSUPP)
+		SKIP(return, KVA_FREE_SKIP);
+	ASSERT_EQ(0, rc);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		__u32 dev[2], bind;
+		int fd = open_mock(), j;
+
+		if (fd < 0)
+			_exit(1);
+		for (j = 0; j < 2; j++)
+			if (sva_cmd_dev_create(fd, 20, 0, j, &dev[j], NULL) ||
+			    _test_cmd_sva(fd, dev[j], 1))
+				_exit(2);
+		for (j = 0; j < 400; j++) {
+			if (_test_cmd_bind(fd, dev[j % 2], &bind, NULL))
+				_exit(3);
+			if (_test_cmd_unbind(fd, bind))
+				_exit(4);
+		}
+		_exit(0);
+	}
+	for (i = 0; i < 4; i++) {
+		test_cmd_kva_free(self->dev_id, n, &cmd);
+		ASSERT_EQ(n, cmd.kva_free.deferred);
+		ASSERT_EQ(n, cmd.kva_free.freed);
+		ASSERT_EQ(n, cmd.kva_free.flushed_first);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+}
+
+/*
+ * The flow of idxd's kernel work queues: a device whose default domain is
+ * a DMA domain has it attached at a PASID of the global space, and the
+ * device reaches the DMA API's mappings through that PASID by their IOVA,
+ * both ways. An unmap flushes the domain and ends the access there; the
+ * detach leaves nothing at the PASID. A device whose default domain does
+ * not translate cannot do this, and a bad mapping request maps nothing.
+ */
+TEST_F(sva, kernel_pasid_dma_api)
+{
+	struct iommu_sva_test_cmd before, after;
+	char data[64], got[64], back[64];
+	__u32 dev, plain, id, id2, pasid, pasid2;
+	uint64_t iova, iova2;
+
+	fill(data, sizeof(data), 5);
+	ASSERT_EQ(0, dev_create_dma_api(self->fd, 20, &dev));
+	ASSERT_EQ(0, _test_cmd_pasid_alloc(self->fd, dev, &pasid));
+	test_cmd_attach(dev, 0, pasid);
+	ASSERT_EQ(0, _test_cmd_dma_map(self->fd, dev, data, sizeof(data), &id,
+				       &iova));
+
+	/* Read, then written, by IOVA at the PASID */
+	test_cmd_dma(dev, pasid, iova, got, sizeof(got), 0);
+	ASSERT_EQ(0, memcmp(data, got, sizeof(got)));
+	fill(got, sizeof(got), 9);
+	test_cmd_dma(dev, pasid, iova, got, sizeof(got), 1);
+
+	/* The unmap flushes the domain; the CPU sees what the device wrote */
+	test_cmd_counters(dev, pasid, &before);
+	ASSERT_EQ(0, _test_cmd_dma_unmap(self->fd, dev, id, back));
+	ASSERT_EQ(0, memcmp(got, back, sizeof(back)));
+	test_cmd_counters(dev, pasid, &after);
+	ASSERT_LT(before.counters.inv_range, after.counters.inv_range);
+	test_err_dma(EFAULT, dev, pasid, iova, got, sizeof(got), 0);
+
+	/* A new mapping is reached at once; detached, the PASID is empty */
+	ASSERT_EQ(0, _test_cmd_dma_map(self->fd, dev, data, sizeof(data), &id,
+				       &iova));
+	test_cmd_dma(dev, pasid, iova, got, sizeof(got), 0);
+	ASSERT_EQ(0, memcmp(data, got, sizeof(got)));
+	test_cmd_detach(dev, 0, pasid);
+	test_err_dma(ENODEV, dev, pasid, iova, got, sizeof(got), 0);
+	ASSERT_EQ(0, _test_cmd_dma_unmap(self->fd, dev, id, back));
+	ASSERT_EQ(0, memcmp(data, back, sizeof(back)));
+	ASSERT_EQ(0, _test_cmd_pasid_free(self->fd, pasid));
+
+	/* Refusals: an identity default domain, bad lengths, no such map */
+	test_cmd_dev_create(8, &plain);
+	ASSERT_EQ(0, _test_cmd_pasid_alloc(self->fd, plain, &pasid2));
+	test_err_attach(EINVAL, plain, 0, pasid2);
+	ASSERT_EQ(-EINVAL, _test_cmd_dma_map(self->fd, plain, data,
+					     sizeof(data), &id2, &iova2));
+	ASSERT_EQ(-EINVAL, _test_cmd_dma_map(self->fd, dev, data, 0, &id2,
+					     &iova2));
+	ASSERT_EQ(-EINVAL, _test_cmd_dma_map(self->fd, dev, data,
+					     page_size + 1, &id2, &iova2));
+	ASSERT_EQ(-ENOENT, _test_cmd_dma_unmap(self->fd, dev, 12345, back));
+	ASSERT_EQ(0, _test_cmd_pasid_free(self->fd, pasid2));
+	test_cmd_dev_destroy(plain);
+
+	/* Left attached and mapped: closing the file undoes both */
+	ASSERT_EQ(0, _test_cmd_pasid_alloc(self->fd, dev, &pasid));
+	test_cmd_attach(dev, 0, pasid);
+	ASSERT_EQ(0, _test_cmd_dma_map(self->fd, dev, data, sizeof(data), &id,
+				       &iova));
+}
+
 TEST_HARNESS_MAIN

@@ -337,13 +337,14 @@ static inline int _test_cmd_fail_next(int fd, __u32 dev_id, __u32 what,
 	return sva_cmd(fd, IOMMU_SVA_TEST_OP_FAIL_NEXT, &cmd);
 }
 
-/* A device whose default domain translates, for the DMA API */
-static inline int dev_create_dma_api(int fd, __u32 pasid_bits, __u32 *dev_id)
+/* DEV_CREATE behind mock IOMMU 0 with IOMMU_SVA_TEST_DEV_* @flags */
+static inline int sva_cmd_dev_create_flags(int fd, __u32 pasid_bits,
+					   __u32 flags, __u32 *dev_id)
 {
 	struct iommu_sva_test_cmd cmd = {
 		.dev_create = {
 			.pasid_bits = pasid_bits,
-			.flags = IOMMU_SVA_TEST_DEV_DMA_API,
+			.flags = flags,
 		},
 	};
 	int rc = sva_cmd(fd, IOMMU_SVA_TEST_OP_DEV_CREATE, &cmd);
@@ -351,6 +352,13 @@ static inline int dev_create_dma_api(int fd, __u32 pasid_bits, __u32 *dev_id)
 	if (!rc)
 		*dev_id = cmd.dev_id;
 	return rc;
+}
+
+/* A device whose default domain translates, for the DMA API */
+static inline int dev_create_dma_api(int fd, __u32 pasid_bits, __u32 *dev_id)
+{
+	return sva_cmd_dev_create_flags(fd, pasid_bits,
+					IOMMU_SVA_TEST_DEV_DMA_API, dev_id);
 }
 
 /* DMA_MAP: @len bytes of @buf in a page the DMA API maps for @dev_id */
@@ -395,17 +403,8 @@ static inline int _test_cmd_kva_free(int fd, __u32 dev_id, __u32 iterations,
 /* An accelerator: DEV_CREATE with IOMMU_SVA_TEST_DEV_ACCEL */
 static inline int accel_create(int fd, __u32 pasid_bits, __u32 *dev_id)
 {
-	struct iommu_sva_test_cmd cmd = {
-		.dev_create = {
-			.pasid_bits = pasid_bits,
-			.flags = IOMMU_SVA_TEST_DEV_ACCEL,
-		},
-	};
-	int rc = sva_cmd(fd, IOMMU_SVA_TEST_OP_DEV_CREATE, &cmd);
-
-	if (!rc)
-		*dev_id = cmd.dev_id;
-	return rc;
+	return sva_cmd_dev_create_flags(fd, pasid_bits,
+					IOMMU_SVA_TEST_DEV_ACCEL, dev_id);
 }
 
 /* The name of the uacce device under mock device @dev_id, or -errno */

@@ -300,11 +300,28 @@ static const char *trace_next(const char **at, const char *want)
 }
 
 /*
- * From *@at on: the page request of @dev at @pasid for @addr, then its
- * group handled and answered with @code, with the request's group ID
+ * trace_next(), saying on a miss what was sought, from where, in which
+ * trace
+ */
+static const char *trace_expect(struct __test_metadata *_metadata,
+				const char *log, const char **at,
+				const char *want)
+{
+	const char *from = *at, *rest = trace_next(at, want);
+
+	if (!rest)
+		TH_LOG("%s not found from offset %d of:\n%s", want,
+		       (int)(from - log), log);
+	return rest;
+}
+
+/*
+ * From *@at on in @log: the page request of @dev at @pasid for @addr, then
+ * its group handled and answered with @code, with the request's group ID.
  */
 static void expect_fault_events(struct __test_metadata *_metadata,
-				const char **at, __u32 dev, __u32 pasid,
+				const char *log, const char **at,
+				__u32 dev, __u32 pasid,
 				void *addr, const char *code)
 {
 	const char *rest;
@@ -313,8 +330,8 @@ static void expect_fault_events(struct __test_metadata *_metadata,
 
 	snprintf(want, sizeof(want),
 		 "io_page_request: device=mock%u pasid=%u grpid=", dev, pasid);
-	rest = trace_next(at, want);
-	ASSERT_NE(NULL, rest) TH_LOG("%s", want);
+	rest = trace_expect(_metadata, log, at, want);
+	ASSERT_NE(NULL, rest);
 	grpid = strtoul(rest, NULL, 10);
 	snprintf(want, sizeof(want), "%lu addr=%#lx perm=0x1 last=1\n",
 		 grpid, (unsigned long)addr);
@@ -323,11 +340,11 @@ static void expect_fault_events(struct __test_metadata *_metadata,
 	snprintf(want, sizeof(want),
 		 "io_page_handled: device=mock%u pasid=%u grpid=%lu code=%s\n",
 		 dev, pasid, grpid, code);
-	ASSERT_NE(NULL, trace_next(at, want)) TH_LOG("%s", want);
+	ASSERT_NE(NULL, trace_expect(_metadata, log, at, want));
 	snprintf(want, sizeof(want),
 		 "io_page_response: device=mock%u pasid=%u grpid=%lu code=%s\n",
 		 dev, pasid, grpid, code);
-	ASSERT_NE(NULL, trace_next(at, want)) TH_LOG("%s", want);
+	ASSERT_NE(NULL, trace_expect(_metadata, log, at, want));
 }
 
 /* Our task's name, without newline; the bytes read, or -1 */
@@ -389,30 +406,30 @@ TEST_F(sva, trace_events)
 	snprintf(want, sizeof(want),
 		 "attach_device_pasid: device=mock%u pasid=%u type=sva pid=%d comm=%s\n",
 		 dev, pasid, pid, comm);
-	ASSERT_NE(NULL, trace_next(&at, want)) TH_LOG("%s", want);
+	ASSERT_NE(NULL, trace_expect(_metadata, log, &at, want));
 	snprintf(want, sizeof(want),
 		 "sva_bind: device=mock%u pasid=%u pid=%d comm=%s\n", dev,
 		 pasid, pid, comm);
-	ASSERT_NE(NULL, trace_next(&at, want)) TH_LOG("%s", want);
+	ASSERT_NE(NULL, trace_expect(_metadata, log, &at, want));
 
 	/* The page request, its group handled, the response: success */
-	expect_fault_events(_metadata, &at, dev, pasid, buf, "success");
+	expect_fault_events(_metadata, log, &at, dev, pasid, buf, "success");
 	/* The same for the page without access: invalid */
-	expect_fault_events(_metadata, &at, dev, pasid, none, "invalid");
+	expect_fault_events(_metadata, log, &at, dev, pasid, none, "invalid");
 	snprintf(want, sizeof(want),
 		 "sva_invalidate: device=mock%u pasid=%u start=%#lx end=%#lx pid=%d comm=%s\n",
 		 dev, pasid, (unsigned long)buf,
 		 (unsigned long)buf + page_size, pid, comm);
-	ASSERT_NE(NULL, trace_next(&at, want)) TH_LOG("%s", want);
+	ASSERT_NE(NULL, trace_expect(_metadata, log, &at, want));
 
 	snprintf(want, sizeof(want),
 		 "sva_unbind: device=mock%u pasid=%u pid=%d comm=%s\n", dev,
 		 pasid, pid, comm);
-	ASSERT_NE(NULL, trace_next(&at, want)) TH_LOG("%s", want);
+	ASSERT_NE(NULL, trace_expect(_metadata, log, &at, want));
 	snprintf(want, sizeof(want),
 		 "detach_device_pasid: device=mock%u pasid=%u pid=%d comm=%s\n",
 		 dev, pasid, pid, comm);
-	ASSERT_NE(NULL, trace_next(&at, want)) TH_LOG("%s", want);
+	ASSERT_NE(NULL, trace_expect(_metadata, log, &at, want));
 	/* Nothing else happened to the device */
 	snprintf(want, sizeof(want), "device=mock%u ", dev);
 	EXPECT_EQ(NULL, strstr(at, want));

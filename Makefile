@@ -7,8 +7,8 @@ ARCH ?= x86_64
 PYTHON ?= python3
 SERIES := $(PYTHON) harness/series.py
 
-.PHONY: help run check unit coverage fresh-check bisect deps apply config build boot \
-	series tree patches clean
+.PHONY: help run check bench unit coverage fresh-check bisect deps apply config \
+	build boot series tree patches clean
 
 help:
 	@$(SERIES) --help
@@ -21,6 +21,13 @@ run:
 # The harness's unit tests run first, one check per test case.
 check:
 	$(SERIES) check
+
+# The benchmark figures (README "Performance"), in the arm64 guest by
+# default; FIGURES=a,b runs only those (bind_scaling, bind_concurrency,
+# fault_path, munmap, memory). Figures with a goal pass or fail.
+bench: ARCH = arm64
+bench:
+	FIGURES="$(FIGURES)" $(SERIES) bench --arch $(ARCH)
 
 # The harness's own unit tests (harness/sva/*_test.py), on recorded logs.
 unit:

@@ -11,6 +11,7 @@ Verbs, each of which runs the ones it needs before it:
   build ARCH      out-of-tree W=1 build through ccache (diagnostics kept)
   boot ARCH       build the initramfs and boot the guest under QEMU TCG
   run ARCH        build + boot, print the guest's verdicts
+  bench ARCH      boot the benchmark program; table, JSON and goal checks
   check           every check of README.md for both architectures
   fresh-check     check from a fresh clone in a minimal Debian 12 root
   coverage        build and boot each arch, report the series' line coverage
@@ -36,7 +37,8 @@ import os
 import sys
 from dataclasses import dataclass
 
-from sva import build, check, deps, fresh, gitops, guest, kconfig, tree
+from sva import bench, build, check, deps, fresh, gitops, guest, kconfig, \
+    tree
 from sva.arches import ARCHES
 from sva.guest import BootOptions
 from sva.results import Results
@@ -56,6 +58,8 @@ class Request:
     arches:         --arch of check (repeatable; default every arch)
     paths:          BUILD (the build directory), LINUX_SOURCE (the base)
     tests:          TESTS: one kselftest, COLLECTION:TEST (boot, run)
+    figures:        FIGURES: the figures of bench, comma-separated (all
+                    when empty)
     kunit:          KUNIT: the KUnit suites to run, a glob (boot, run)
     mode:           SVA_MODE (make's MODE): an x86_64 VT-d mode (boot, run)
     boot:           SVA_KVM=1 (KVM, not TCG), SVA_BOOT_TIMEOUT (seconds)
@@ -77,6 +81,7 @@ class Request:
     arches: tuple
     paths: Paths
     tests: str
+    figures: str
     kunit: str
     mode: str
     boot: BootOptions
@@ -111,6 +116,7 @@ def make_request(args, env):
             tarball=env.get('LINUX_SOURCE',
                             '/usr/src/linux-source-6.1.tar.xz')),
         tests=env.get('TESTS', ''),
+        figures=env.get('FIGURES', ''),
         kunit=env.get('KUNIT', ''),
         mode=env.get('SVA_MODE', ''),
         boot=BootOptions(kvm=env.get('SVA_KVM') == '1',
@@ -156,6 +162,11 @@ def verb_boot(req):
                     mode_name=req.mode, options=req.boot)
 
 
+def verb_bench(req):
+    return bench.bench_verb(req.paths, req.arch, figures=req.figures,
+                            options=req.boot)
+
+
 def verb_check(req):
     return check.check(req.paths, req.arches, options=req.boot,
                        bisect_on=req.bisect, bisect_after=req.bisect_after,
@@ -198,6 +209,7 @@ VERBS = {
     'build': verb_build,
     'boot': verb_boot,
     'run': verb_boot,
+    'bench': verb_bench,
     'check': verb_check,
     'fresh-check': verb_fresh_check,
     'coverage': verb_coverage,
@@ -215,7 +227,7 @@ def arg_parser():
     for verb in ('deps', 'base', 'apply', 'export', 'tree', 'patches',
                  'bisect', 'fresh-check'):
         sub.add_parser(verb)
-    for verb in ('config', 'build', 'boot', 'run'):
+    for verb in ('config', 'build', 'boot', 'run', 'bench'):
         sp = sub.add_parser(verb)
         sp.add_argument('--arch', default='x86_64', choices=ARCHES)
     for verb in ('check', 'coverage'):

@@ -32,9 +32,10 @@
  * its struct device goes (mock_dev_release()). Everything else a file
  * created goes, in reverse order of dependency, when the file is released.
  *
- * Locking order: mock_file::lock, then the core's locks (iommu_sva_lock,
- * group->mutex), then mock_dev::dma_lock, then the mm's mmap_lock, then
- * mock_domain::lock (a spinlock: the notifier may be called atomically).
+ * Locking order: mock_file::lock, then the core's locks (iommu_sva_lock, an
+ * mm's SVA lock, group->mutex), then mock_dev::dma_lock, then the mm's
+ * mmap_lock, then mock_domain::lock (a spinlock: the notifier may be called
+ * atomically).
  * The DMA path takes mock_dev::dma_lock for reading and keeps it while it
  * waits for a fault to be answered; remove_dev_pasid takes it for writing,
  * so once that returns no DMA, and no fault report, for the PASID remains.
@@ -2036,6 +2037,58 @@ static int mock_fops_release(struct inode *inode, struct file *filp)
 	return 0;
 }
 
+/*
+ * Time the fault path's lookup of the domain at a PASID against a bare
+ * xa_load() of the same index, and against the locked lookup, for make
+ * bench. The loops call out of line functions, which the compiler cannot
+ * drop or hoist.
+ */
+static int mock_lookup_cost(struct mock_file *mfile,
+			    struct iommu_sva_test_cmd *cmd)
+{
+	struct mock_dev *mdev = mock_dev_find(mfile, cmd->dev_id);
+	u32 n = cmd->lookup_cost.iterations, pasid = cmd->lookup_cost.pasid;
+	struct iommu_domain *domain;
+	struct device *dev;
+	struct xarray xa;
+	u64 t0, t1, t2;
+	u32 i;
+	int rc;
+
+	if (!mdev)
+		return -ENOENT;
+	if (!n || n > IOMMU_SVA_TEST_LOOKUP_MAX || cmd->lookup_cost.fault_ns ||
+	    cmd->lookup_cost.get_ns || cmd->lookup_cost.xa_load_ns)
+		return -EINVAL;
+	dev = &mdev->dev;
+	domain = iommu_get_domain_for_dev_pasid(dev, pasid, 0);
+	if (IS_ERR_OR_NULL(domain))
+		return -ENOENT;
+	xa_init(&xa);
+	rc = xa_insert(&xa, pasid, domain, GFP_KERNEL);
+	if (rc)
+		return rc;
+
+	mutex_lock(&dev->iommu->lock);
+	t0 = ktime_get_ns();
+	for (i = 0; i < n; i++)
+		iommu_fault_domain(dev, pasid);
+	t1 = ktime_get_ns();
+	for (i = 0; i < n; i++)
+		xa_load(&xa, pasid);
+	t2 = ktime_get_ns();
+	mutex_unlock(&dev->iommu->lock);
+	cmd->lookup_cost.fault_ns = t1 - t0;
+	cmd->lookup_cost.xa_load_ns = t2 - t1;
+
+	t0 = ktime_get_ns();
+	for (i = 0; i < n; i++)
+		iommu_get_domain_for_dev_pasid(dev, pasid, 0);
+	cmd->lookup_cost.get_ns = ktime_get_ns() - t0;
+	xa_destroy(&xa);
+	return 0;
+}
+
 /* The bytes of the union an operation does not use must be zero. */
 static size_t mock_cmd_arg_size(u32 op)
 {
@@ -2078,6 +2131,8 @@ static size_t mock_cmd_arg_size(u32 op)
 	case IOMMU_SVA_TEST_OP_DMA_MAP:
 	case IOMMU_SVA_TEST_OP_DMA_UNMAP:
 		return sizeof(cmd->dma_api);
+	case IOMMU_SVA_TEST_OP_LOOKUP_COST:
+		return sizeof(cmd->lookup_cost);
 	default:
 		return 0;
 	}
@@ -2176,6 +2231,8 @@ static int mock_cmd_locked(struct mock_file *mfile,
 		return mock_dma_map(mfile, cmd);
 	case IOMMU_SVA_TEST_OP_DMA_UNMAP:
 		return mock_dma_unmap(mfile, cmd);
+	case IOMMU_SVA_TEST_OP_LOOKUP_COST:
+		return mock_lookup_cost(mfile, cmd);
 	default:
 		return -EOPNOTSUPP;
 	}

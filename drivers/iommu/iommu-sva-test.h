@@ -45,6 +45,7 @@ enum {
 	IOMMU_SVA_TEST_OP_KVA_FREE,
 	IOMMU_SVA_TEST_OP_DMA_MAP,
 	IOMMU_SVA_TEST_OP_DMA_UNMAP,
+	IOMMU_SVA_TEST_OP_LOOKUP_COST,
 };
 
 /* Flags of IOMMU_SVA_TEST_OP_DEV_CREATE */
@@ -64,6 +65,9 @@ enum {
 /* The page request group indexes of PAGE_REQ; DMA's own are below */
 #define IOMMU_SVA_TEST_PRQ_GRPID_MIN	256U
 #define IOMMU_SVA_TEST_PRQ_GRPID_MAX	511U
+
+/* The most lookups one IOMMU_SVA_TEST_OP_LOOKUP_COST times */
+#define IOMMU_SVA_TEST_LOOKUP_MAX	1000000U
 
 /* The most page tables one IOMMU_SVA_TEST_OP_KVA_FREE frees */
 #define IOMMU_SVA_TEST_KVA_FREE_MAX	4096U
@@ -164,6 +168,13 @@ enum {
  *           domain is attached at (ATTACH_PASID with @domain_id 0).
  *           DMA_UNMAP of @id (in) unmaps it and then copies its bytes to
  *           @uptr (in)
+ * @lookup_cost: LOOKUP_COST times, for @dev_id at @pasid (in), where a
+ *               domain must be attached, @iterations (in, 1 to
+ *               IOMMU_SVA_TEST_LOOKUP_MAX) lookups of the domain by the
+ *               fault path's iommu_fault_domain() (@fault_ns, out), by
+ *               iommu_get_domain_for_dev_pasid() (@get_ns), and by a bare
+ *               xa_load() of an xarray holding one entry at @pasid
+ *               (@xa_load_ns), in nanoseconds for all of them
  * @__pad: room for the arguments of operations; unused bytes must be 0
  */
 struct iommu_sva_test_cmd {
@@ -256,6 +267,13 @@ struct iommu_sva_test_cmd {
 			__u64 iova;
 			__u64 uptr;
 		} dma_api;
+		struct {
+			__u32 pasid;
+			__u32 iterations;
+			__u64 fault_ns;
+			__u64 get_ns;
+			__u64 xa_load_ns;
+		} lookup_cost;
 		__u64 __pad[8];
 	};
 };

@@ -44,8 +44,10 @@
  *                         its bit 0 (see iommu_pasid_kernel_owner()), to
  *                         tell who owns it (iommu_global_pasid_owner()).
  *
- * The xarray's own lock protects it. iommu_sva_lock serialises giving an
- * mm its PASID. Lock order: iommu_sva_lock, then the xarray's lock.
+ * The xarray's own lock protects it. iommu_sva_pasid_lock serialises giving
+ * an mm its PASID; once given, mm->pasid does not change while the mm has
+ * users, and is read without the lock. Lock order: iommu_sva_pasid_lock,
+ * then the xarray's lock.
  */
 static DEFINE_XARRAY_ALLOC1(iommu_global_pasids);
 
@@ -126,21 +128,33 @@ void iommu_free_global_pasid(ioasid_t pasid)
 EXPORT_SYMBOL_GPL(iommu_free_global_pasid);
 
 #ifdef CONFIG_IOMMU_SVA
-static DEFINE_MUTEX(iommu_sva_lock);
+/*
+ * Every bind and unbind holds iommu_sva_lock for reading, and
+ * iommu_sva_set_feature() holds it for writing: a device cannot lose SVA
+ * while one of its binds is under way, and a disable sees every handle.
+ * What a bind or unbind changes belongs to its mm and is under the mm's
+ * iommu_sva_mm::lock, so that binds of different mms run in parallel.
+ */
+static DECLARE_RWSEM(iommu_sva_lock);
+static DEFINE_MUTEX(iommu_sva_pasid_lock);
 
 /**
  * struct iommu_sva_mm - The global PASID space's record of an mm
  * @mm: the mm; not a counted reference: the record goes in mm_pasid_drop(),
  *      before the mm is freed
+ * @lock: serialises the binds and unbinds of the mm: protects @domains,
+ *        the handles of those domains (iommu_domain::sva_handles and each
+ *        iommu_sva) and their attach and detach at the mm's PASID
  * @domains: the mm's SVA domains, one per IOMMU it is bound through, linked
- *           by iommu_domain::sva_next; under iommu_sva_lock. Each holds an
- *           mmgrab() reference, so the list is empty when the record goes.
+ *           by iommu_domain::sva_next. Each holds an mmgrab() reference, so
+ *           the list is empty when the record goes.
  * @tgid: the process whose bind gave the mm its PASID, if the mm was its
  *        own, else 0; only shown (iommu_global_pasid_owner())
  * @comm: that process's name then
  */
 struct iommu_sva_mm {
 	struct mm_struct *mm;
+	struct mutex lock;		/* see above */
 	struct list_head domains;
 	pid_t tgid;
 	char comm[TASK_COMM_LEN];
@@ -153,10 +167,7 @@ static int __iommu_sva_alloc_pasid(struct mm_struct *mm, ioasid_t min,
 	ioasid_t pasid;
 	int ret;
 
-	lockdep_assert_held(&iommu_sva_lock);
-	if (min == IOMMU_NO_PASID || max == IOMMU_PASID_INVALID || max < min)
-		return -EINVAL;
-
+	lockdep_assert_held(&iommu_sva_pasid_lock);
 	/* Is a PASID already associated with this mm? */
 	if (pasid_valid(mm->pasid))
 		return mm->pasid < min || mm->pasid > max ? -EOVERFLOW : 0;
@@ -165,6 +176,7 @@ static int __iommu_sva_alloc_pasid(struct mm_struct *mm, ioasid_t min,
 	if (!sva_mm)
 		return -ENOMEM;
 	sva_mm->mm = mm;
+	mutex_init(&sva_mm->lock);
 	INIT_LIST_HEAD(&sva_mm->domains);
 	if (current->mm == mm) {
 		sva_mm->tgid = task_tgid_nr(current);
@@ -175,8 +187,44 @@ static int __iommu_sva_alloc_pasid(struct mm_struct *mm, ioasid_t min,
 		kfree(sva_mm);
 		return ret;
 	}
-	mm_pasid_set(mm, pasid);
+	/*
+	 * The record is in iommu_global_pasids before the mm has the PASID:
+	 * pairs with the smp_load_acquire() in iommu_sva_alloc_pasid().
+	 */
+	smp_store_release(&mm->pasid, pasid);
 	return 0;
+}
+
+/*
+ * Give @mm a PASID in [@min, @max] if it has none. A PASID, once given,
+ * stays for as long as the mm has users, which the caller holds one of:
+ * after the first bind this takes no lock.
+ */
+static int iommu_sva_alloc_pasid(struct mm_struct *mm, ioasid_t min,
+				 ioasid_t max)
+{
+	/* Pairs with the smp_store_release() in __iommu_sva_alloc_pasid() */
+	ioasid_t pasid = smp_load_acquire(&mm->pasid);
+	int ret;
+
+	if (min == IOMMU_NO_PASID || max == IOMMU_PASID_INVALID || max < min)
+		return -EINVAL;
+	if (pasid_valid(pasid))
+		return pasid < min || pasid > max ? -EOVERFLOW : 0;
+
+	mutex_lock(&iommu_sva_pasid_lock);
+	ret = __iommu_sva_alloc_pasid(mm, min, max);
+	mutex_unlock(&iommu_sva_pasid_lock);
+	return ret;
+}
+
+/*
+ * The record of @mm, which has a PASID and which the caller holds a user
+ * of, or an SVA domain of (the domain's mmgrab() keeps the record)
+ */
+static struct iommu_sva_mm *iommu_sva_mm_of(struct mm_struct *mm)
+{
+	return xa_load(&iommu_global_pasids, mm->pasid);
 }
 
 /**
@@ -198,6 +246,7 @@ void mm_pasid_drop(struct mm_struct *mm)
 	sva_mm = xa_erase(&iommu_global_pasids, mm->pasid);
 	if (!WARN_ON(!sva_mm || xa_is_value(sva_mm) || sva_mm->mm != mm)) {
 		WARN_ON(!list_empty(&sva_mm->domains));
+		mutex_destroy(&sva_mm->lock);
 		kfree(sva_mm);
 	}
 	mm->pasid = IOMMU_PASID_INVALID;
@@ -222,10 +271,14 @@ void mm_pasid_drop(struct mm_struct *mm)
  * the last unbind (a driver that lets a bond outlive its device): the core
  * then detached the PASID at release, and the unbind only frees.
  *
- * iommu_sva_lock protects all of it and the devices' sva_enabled. Lock
- * order: iommu_sva_lock, then group->mutex (taken by
- * attach and detach), then driver locks. The fault path takes none of
- * them: detach waits for it with group->mutex held.
+ * The mm's iommu_sva_mm::lock protects all of it, with iommu_sva_lock
+ * held for reading; iommu_sva_lock held for writing also excludes every
+ * change, and protects the devices' sva_enabled. Lock order:
+ * iommu_sva_lock, then an mm's lock (never two of them), then
+ * group->mutex (taken by attach and detach), then driver locks;
+ * iommu_sva_pasid_lock and iommu_sva_kva_lock are taken inside the mm's
+ * lock or iommu_sva_lock and take none of the others. The fault path takes
+ * none of them: detach waits for it with group->mutex held.
  */
 
 /*
@@ -246,7 +299,7 @@ void mm_pasid_drop(struct mm_struct *mm)
  * before anything is attached (so before its IOMMU can walk the mm), and
  * leaves it in iommu_sva_domain_free(), after its last detach (which
  * flushed its PASIDs) and before it is freed: a flush never reaches a freed
- * domain. iommu_sva_kva_lock, a mutex taken inside iommu_sva_lock and
+ * domain. iommu_sva_kva_lock, a mutex taken inside an mm's lock and
  * inside whatever lock the freeing code holds (mem_hotplug_lock), protects
  * the list; the flush calls the drivers under it. iommu_sva_kva_nr counts
  * the list for the lockless question.
@@ -349,7 +402,7 @@ static bool iommu_sva_dev_bound(struct device *dev)
 	unsigned long pasid;
 	bool bound = false;
 
-	lockdep_assert_held(&iommu_sva_lock);
+	lockdep_assert_held_write(&iommu_sva_lock);
 	/* As in iommu_global_pasid_owner(): the records stay while locked */
 	xa_lock(&iommu_global_pasids);
 	xa_for_each(&iommu_global_pasids, pasid, sva_mm) {
@@ -368,7 +421,8 @@ static bool iommu_sva_dev_bound(struct device *dev)
  * @dev: the device, whose driver attaches SVA domains
  * @enable: what to do
  *
- * Context: Process context; may sleep. Takes iommu_sva_lock.
+ * Context: Process context; may sleep. Takes iommu_sva_lock for writing:
+ * waits for the binds and unbinds under way.
  * Return: 0, -EBUSY to disable while binds remain, or the driver's error.
  */
 int iommu_sva_set_feature(struct device *dev, bool enable)
@@ -381,7 +435,7 @@ int iommu_sva_set_feature(struct device *dev, bool enable)
 		return iommu_sva_refuse(dev, IOMMU_SVA_NOT_BUILT,
 					"CONFIG_DEFERRED_KERNEL_PGTABLE_FREE");
 
-	mutex_lock(&iommu_sva_lock);
+	down_write(&iommu_sva_lock);
 	if (!enable && iommu_sva_dev_bound(dev))
 		ret = -EBUSY;
 	else if (enable && ops->dev_enable_feat)
@@ -390,7 +444,7 @@ int iommu_sva_set_feature(struct device *dev, bool enable)
 		ret = ops->dev_disable_feat(dev, IOMMU_DEV_FEAT_SVA);
 	if (!ret)
 		dev->iommu->sva_enabled = enable;
-	mutex_unlock(&iommu_sva_lock);
+	up_write(&iommu_sva_lock);
 	return ret;
 }
 
@@ -472,7 +526,7 @@ static struct iommu_domain *iommu_sva_domain_alloc(struct device *dev,
 	const struct iommu_ops *ops = dev_iommu_ops(dev);
 	struct iommu_domain *domain;
 
-	lockdep_assert_held(&iommu_sva_lock);
+	lockdep_assert_held(&iommu_sva_mm_of(mm)->lock);
 	domain = ops->domain_alloc(IOMMU_DOMAIN_SVA);
 	if (!domain)
 		return ERR_PTR(-ENOMEM);
@@ -500,16 +554,18 @@ static struct iommu_domain *iommu_sva_domain_alloc(struct device *dev,
 	return domain;
 }
 
+/*
+ * Free @domain. Its mmgrab() of the mm, which keeps the mm's record and
+ * with it the lock the caller holds, is left to the caller to drop with
+ * mmdrop() once that lock is released.
+ */
 static void iommu_sva_domain_free(struct iommu_domain *domain)
 {
-	struct mm_struct *mm = domain->mm;
-
-	lockdep_assert_held(&iommu_sva_lock);
+	lockdep_assert_held(&iommu_sva_mm_of(domain->mm)->lock);
 	list_del(&domain->sva_next);
 	/* Before the domain goes: see iommu_sva_kva_domains */
 	iommu_sva_kva_leave(domain);
 	iommu_domain_free(domain);
-	mmdrop(mm);
 }
 
 static struct iommu_sva *iommu_sva_handle_find(struct iommu_domain *domain,
@@ -517,7 +573,7 @@ static struct iommu_sva *iommu_sva_handle_find(struct iommu_domain *domain,
 {
 	struct iommu_sva *handle;
 
-	lockdep_assert_held(&iommu_sva_lock);
+	lockdep_assert_held(&iommu_sva_mm_of(domain->mm)->lock);
 	list_for_each_entry(handle, &domain->sva_handles, next)
 		if (handle->dev == dev)
 			return handle;
@@ -530,7 +586,7 @@ iommu_sva_mm_domain_find(struct iommu_sva_mm *sva_mm,
 {
 	struct iommu_domain *domain;
 
-	lockdep_assert_held(&iommu_sva_lock);
+	lockdep_assert_held(&sva_mm->lock);
 	list_for_each_entry(domain, &sva_mm->domains, sva_next)
 		if (domain->sva_iommu == iommu)
 			return domain;
@@ -556,8 +612,8 @@ iommu_sva_mm_domain_find(struct iommu_sva_mm *sva_mm,
  * the first bind. Devices behind one IOMMU share that domain. There is no
  * SVA without an mm (supervisor SVA).
  *
- * Context: Process context; may sleep. Takes iommu_sva_lock, then the
- * group's mutex, then driver locks.
+ * Context: Process context; may sleep. Takes iommu_sva_lock for reading,
+ * the mm's SVA lock, then the group's mutex, then driver locks.
  * Return: the handle; on error an ERR_PTR: -ENODEV if SVA is not enabled
  * on @dev or its IOMMU driver attaches no domain at a PASID, -EINVAL for a
  * NULL @mm or for a group of more than one device, -ESRCH if @mm has
@@ -583,18 +639,19 @@ iommu_sva_bind_device(struct device *dev, struct mm_struct *mm, void *drvdata)
 	/*
 	 * The drivers register an mmu_notifier on @mm, which needs a live
 	 * mm: refuse one whose last user is gone. Holding a user until the
-	 * end also keeps exit_mmap() from running under our feet.
+	 * end also keeps exit_mmap() from running under our feet, and the
+	 * mm's PASID and record in place.
 	 */
 	if (!mmget_not_zero(mm))
 		return ERR_PTR(-ESRCH);
 
-	mutex_lock(&iommu_sva_lock);
+	down_read(&iommu_sva_lock);
 	if (!dev->iommu->sva_enabled) {
 		ret = -ENODEV;
 		goto out_unlock;
 	}
 
-	ret = __iommu_sva_alloc_pasid(mm, 1, dev->iommu->max_pasids - 1);
+	ret = iommu_sva_alloc_pasid(mm, 1, dev->iommu->max_pasids - 1);
 	if (ret == -EOVERFLOW)
 		iommu_sva_refuse(dev, IOMMU_SVA_PASID_RANGE,
 				 "the process's PASID %u, beyond its %u",
@@ -602,18 +659,21 @@ iommu_sva_bind_device(struct device *dev, struct mm_struct *mm, void *drvdata)
 	if (ret)
 		goto out_unlock;
 
+	sva_mm = iommu_sva_mm_of(mm);
+	mutex_lock(&sva_mm->lock);
 	/*
 	 * A repeated bind of the same device and mm takes a reference. Only
-	 * an SVA domain may be used past the lookup: SVA domains are freed
-	 * under iommu_sva_lock, which we hold, while a domain of another type
-	 * attached at our PASID by someone else may be freed at any time, so
-	 * the lookup checks the type under the pasid_array lock.
+	 * an SVA domain may be used past the lookup: an SVA domain at our
+	 * PASID is our mm's, freed under its lock, which we hold, while a
+	 * domain of another type attached at our PASID by someone else may
+	 * be freed at any time, so the lookup checks the type under the
+	 * pasid_array lock.
 	 */
 	domain = iommu_get_domain_for_dev_pasid(dev, mm->pasid,
 						IOMMU_DOMAIN_SVA);
 	if (IS_ERR(domain)) {
 		ret = PTR_ERR(domain);
-		goto out_unlock;
+		goto out_unlock_mm;
 	}
 	if (domain) {
 		handle = NULL;
@@ -621,11 +681,12 @@ iommu_sva_bind_device(struct device *dev, struct mm_struct *mm, void *drvdata)
 			handle = iommu_sva_handle_find(domain, dev);
 		if (!handle) {
 			ret = -EBUSY;
-			goto out_unlock;
+			goto out_unlock_mm;
 		}
 		refcount_inc(&handle->users);
 		trace_sva_bind(dev, mm->pasid);
-		mutex_unlock(&iommu_sva_lock);
+		mutex_unlock(&sva_mm->lock);
+		up_read(&iommu_sva_lock);
 		mmput(mm);
 		return handle;
 	}
@@ -633,11 +694,10 @@ iommu_sva_bind_device(struct device *dev, struct mm_struct *mm, void *drvdata)
 	handle = kzalloc(sizeof(*handle), GFP_KERNEL);
 	if (!handle) {
 		ret = -ENOMEM;
-		goto out_unlock;
+		goto out_unlock_mm;
 	}
 
 	/* Devices behind one IOMMU share the mm's domain on it. */
-	sva_mm = xa_load(&iommu_global_pasids, mm->pasid);
 	domain = iommu_sva_mm_domain_find(sva_mm, dev->iommu->iommu_dev);
 	if (!domain) {
 		new_domain = iommu_sva_domain_alloc(dev, mm);
@@ -662,20 +722,26 @@ iommu_sva_bind_device(struct device *dev, struct mm_struct *mm, void *drvdata)
 	refcount_set(&handle->users, 1);
 	list_add(&handle->next, &domain->sva_handles);
 	trace_sva_bind(dev, mm->pasid);
-	mutex_unlock(&iommu_sva_lock);
+	mutex_unlock(&sva_mm->lock);
+	up_read(&iommu_sva_lock);
 	mmput(mm);
 	return handle;
 
 out_free_domain:
-	if (new_domain)
+	if (new_domain) {
 		iommu_sva_domain_free(new_domain);
+		/* Not the last: we hold a user of @mm */
+		mmdrop(mm);
+	}
 out_free_handle:
 	kfree(handle);
+out_unlock_mm:
+	mutex_unlock(&sva_mm->lock);
 out_unlock:
-	mutex_unlock(&iommu_sva_lock);
+	up_read(&iommu_sva_lock);
 	/*
-	 * Pairs with the mmget_not_zero() above; outside the lock, as it may
-	 * be the last user and tear the mm down.
+	 * Pairs with the mmget_not_zero() above; outside the locks, as it
+	 * may be the last user and tear the mm down.
 	 */
 	mmput(mm);
 	return ERR_PTR(ret);
@@ -697,32 +763,46 @@ EXPORT_SYMBOL_GPL(iommu_sva_bind_device);
  * last bind of the mm through a domain frees the domain; the mm keeps its
  * PASID.
  *
- * Context: Process context; may sleep. Takes iommu_sva_lock, then the
- * group's mutex, then driver locks; waits for the I/O page fault queue.
+ * Context: Process context; may sleep. Takes iommu_sva_lock for reading,
+ * the mm's SVA lock, then the group's mutex, then driver locks; waits for
+ * the I/O page fault queue.
  */
 void iommu_sva_unbind_device(struct iommu_sva *handle)
 {
 	struct iommu_domain *domain = handle->domain;
+	struct mm_struct *mm = domain->mm;
 	struct device *dev = handle->dev;
+	struct iommu_sva_mm *sva_mm;
+	bool freed = false;
 
 	might_sleep();
 	/* The fault handlers we wait for take it: see above. */
-	lockdep_assert_not_held(&domain->mm->mmap_lock);
+	lockdep_assert_not_held(&mm->mmap_lock);
 
-	mutex_lock(&iommu_sva_lock);
-	trace_sva_unbind(dev, domain->mm->pasid);
+	down_read(&iommu_sva_lock);
+	/* The domain's mmgrab() keeps the record until we mmdrop() below */
+	sva_mm = iommu_sva_mm_of(mm);
+	mutex_lock(&sva_mm->lock);
+	trace_sva_unbind(dev, mm->pasid);
 	/* Pairs with the refcount_set() or refcount_inc() of a bind */
 	if (!refcount_dec_and_test(&handle->users)) {
-		mutex_unlock(&iommu_sva_lock);
+		mutex_unlock(&sva_mm->lock);
+		up_read(&iommu_sva_lock);
 		return;
 	}
 
 	list_del(&handle->next);
 	/* Does nothing if @dev was released: the core detached it then. */
-	iommu_detach_device_pasid(domain, dev, domain->mm->pasid);
-	if (list_empty(&domain->sva_handles))
+	iommu_detach_device_pasid(domain, dev, mm->pasid);
+	if (list_empty(&domain->sva_handles)) {
 		iommu_sva_domain_free(domain);
-	mutex_unlock(&iommu_sva_lock);
+		freed = true;
+	}
+	mutex_unlock(&sva_mm->lock);
+	up_read(&iommu_sva_lock);
+	/* The domain's mmgrab(): may free the mm, its PASID and record */
+	if (freed)
+		mmdrop(mm);
 	put_device(dev);
 	kfree(handle);
 }

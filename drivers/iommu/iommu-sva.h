@@ -25,6 +25,8 @@ struct iommu_fault;
 struct iommu_fault_page_request;
 struct iopf_queue;
 
+struct iommu_domain *iommu_fault_domain(struct device *dev, ioasid_t pasid);
+
 #ifdef CONFIG_IOMMU_SVA
 int iommu_queue_iopf(struct iommu_fault *fault, void *cookie);
 

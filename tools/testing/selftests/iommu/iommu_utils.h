@@ -400,6 +400,18 @@ static inline int _test_cmd_kva_free(int fd, __u32 dev_id, __u32 iterations,
 	return sva_cmd(fd, IOMMU_SVA_TEST_OP_KVA_FREE, cmd);
 }
 
+/* LOOKUP_COST of the domain at @pasid of @dev_id, @iterations times */
+static inline int _test_cmd_lookup_cost(int fd, __u32 dev_id, __u32 pasid,
+					__u32 iterations,
+					struct iommu_sva_test_cmd *cmd)
+{
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->dev_id = dev_id;
+	cmd->lookup_cost.pasid = pasid;
+	cmd->lookup_cost.iterations = iterations;
+	return sva_cmd(fd, IOMMU_SVA_TEST_OP_LOOKUP_COST, cmd);
+}
+
 /* An accelerator: DEV_CREATE with IOMMU_SVA_TEST_DEV_ACCEL */
 static inline int accel_create(int fd, __u32 pasid_bits, __u32 *dev_id)
 {

@@ -2622,4 +2622,42 @@ TEST_F(sva, kernel_pasid_dma_api)
 				       &iova));
 }
 
+/*
+ * The fault path's lookup of the domain at a PASID (what make bench times)
+ * finds the bound PASID's domain and nothing once it is detached; the
+ * operation refuses what it cannot time and changes nothing.
+ */
+TEST_F(sva, fault_lookup_cost)
+{
+	struct iommu_sva_test_cmd c, s0, s1;
+	__u32 other;
+
+	test_cmd_stats(self->dev_id, &s0);
+	ASSERT_EQ(0, _test_cmd_lookup_cost(self->fd, self->dev_id,
+					   self->pasid, 1000, &c));
+	EXPECT_LT(0, c.lookup_cost.fault_ns);
+	EXPECT_LT(0, c.lookup_cost.get_ns);
+	EXPECT_LT(0, c.lookup_cost.xa_load_ns);
+	ASSERT_EQ(-EINVAL, _test_cmd_lookup_cost(self->fd, self->dev_id,
+						 self->pasid, 0, &c));
+	ASSERT_EQ(-EINVAL, _test_cmd_lookup_cost(self->fd, self->dev_id,
+						 self->pasid,
+						 IOMMU_SVA_TEST_LOOKUP_MAX + 1,
+						 &c));
+	ASSERT_EQ(-ENOENT, _test_cmd_lookup_cost(self->fd, self->dev_id + 1000,
+						 self->pasid, 1, &c));
+	/* A PASID of the global space at which nothing is attached */
+	ASSERT_EQ(0, _test_cmd_pasid_alloc(self->fd, self->dev_id, &other));
+	ASSERT_EQ(-ENOENT, _test_cmd_lookup_cost(self->fd, self->dev_id, other,
+						 1, &c));
+	ASSERT_EQ(0, _test_cmd_pasid_free(self->fd, other));
+	test_cmd_stats(self->dev_id, &s1);
+	ASSERT_TRUE(same_live(&s0, &s1));
+
+	/* Detached: the fault path finds nothing at the PASID */
+	test_cmd_unbind(self->bind_id);
+	ASSERT_EQ(-ENOENT, _test_cmd_lookup_cost(self->fd, self->dev_id,
+						 self->pasid, 1, &c));
+}
+
 TEST_HARNESS_MAIN

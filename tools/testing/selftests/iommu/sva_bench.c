@@ -159,19 +159,61 @@ static void bench_bind_scaling(void)
 	TRY(_test_cmd_dev_destroy(fd, dev));
 }
 
-/* A child that binds and unbinds @dev until @end; its count on @out */
-static pid_t spin_binds(__u32 dev, double end, int out)
+/* What the children of spin_round() repeat */
+enum spin_op {
+	SPIN_BIND,	/* bind + unbind of the child's own device */
+	SPIN_REBIND,	/* the same while a first bind holds the domain */
+	SPIN_SYSCALL,	/* getppid(): the guest's own parallelism */
+	SPIN_MMAP,	/* mmap, touch, munmap of a page: its own mm's locks */
+};
+
+/*
+ * A child that, from @start to @end, repeats @op; binds go to a device of
+ * its own, on a file of its own, so that nothing but the kernel's locks is
+ * shared with its sibling; its count on @out
+ */
+static pid_t spin_child(enum spin_op op, double start, double end, int out)
 {
 	pid_t pid = fork();
+	__u32 dev, bind, pasid, held;
 	long count = 0;
-	__u32 bind, pasid;
+	int own;
 
 	if (pid)
 		return pid;
+	own = open(IOMMU_SVA_TEST_DEV, O_RDWR);
+	if (own < 0 || _test_cmd_dev_create(own, IOMMU_SVA_TEST_MAX_PASID_BITS,
+					    &dev, NULL) ||
+	    _test_cmd_sva(own, dev, 1))
+		_exit(1);
+	if (op == SPIN_REBIND && _test_cmd_bind(own, dev, &held, &pasid))
+		_exit(1);
+	if (now_us() > start)	/* it must not start late */
+		_exit(2);
+	while (now_us() < start)
+		;
 	while (now_us() < end) {
-		if (_test_cmd_bind(fd, dev, &bind, &pasid) ||
-		    _test_cmd_unbind(fd, bind))
-			_exit(1);
+		char *p;
+
+		switch (op) {
+		case SPIN_BIND:
+		case SPIN_REBIND:
+			if (_test_cmd_bind(own, dev, &bind, &pasid) ||
+			    _test_cmd_unbind(own, bind))
+				_exit(1);
+			break;
+		case SPIN_SYSCALL:
+			getppid();
+			break;
+		case SPIN_MMAP:
+			p = mmap(NULL, page_size, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			if (p == MAP_FAILED)
+				_exit(1);
+			*p = 1;
+			munmap(p, page_size);
+			break;
+		}
 		count++;
 	}
 	if (write(out, &count, sizeof(count)) != sizeof(count))
@@ -179,22 +221,23 @@ static pid_t spin_binds(__u32 dev, double end, int out)
 	_exit(0);
 }
 
-/* The binds @n children (of devices @devs) made in @secs, in total */
-static long spin_round(__u32 *devs, int n, double secs)
+/* The @op repeats @n children made in @secs, in total */
+static long spin_round(enum spin_op op, int n, double secs)
 {
-	double end = now_us() + 2e5 + secs * 1e6;	/* all start first */
+	double start = now_us() + 1e6, end = start + secs * 1e6;
 	long total = 0, count;
 	int p[2], i, status;
 
 	if (pipe(p))
 		die("pipe", errno);
 	for (i = 0; i < n; i++)
-		if (spin_binds(devs[i], end, p[1]) < 0)
+		if (spin_child(op, start, end, p[1]) < 0)
 			die("fork", errno);
 	for (i = 0; i < n; i++) {
 		if (wait(&status) < 0 || !WIFEXITED(status) ||
 		    WEXITSTATUS(status))
-			die("bind/unbind child", EIO);
+			die("bind/unbind child", WIFEXITED(status) &&
+			    WEXITSTATUS(status) == 2 ? ETIME : EIO);
 		if (read(p[0], &count, sizeof(count)) != sizeof(count))
 			die("read", EIO);
 		total += count;
@@ -205,31 +248,43 @@ static long spin_round(__u32 *devs, int n, double secs)
 }
 
 /*
- * 2. bind/unbind throughput of two processes, each with its own mm and
- * device, over one process's, rounds alternating so both see the same
- * drift
+ * 2. bind/unbind throughput of two processes, each with its own mm, file
+ * and device, over one process's, rounds alternating so both see the same
+ * drift; the same for a bind and unbind that find the domain already there
+ * (the core's own work, without the driver's), and for a bare system call
+ * and mmap/munmap, which show how far two processes scale in this guest
  */
 static void bench_bind_concurrency(void)
 {
-	__u32 devs[2] = { new_dev(), new_dev() };
-	double ratio[MAX_SAMPLES], one[MAX_SAMPLES];
+	static const struct {
+		enum spin_op op;
+		const char *name;
+		const char *goal;
+	} ops[] = {
+		{ SPIN_BIND, "bind_concurrency_ratio_2_1", "goal_min" },
+		{ SPIN_REBIND, "bind_again_concurrency_ratio_2_1", NULL },
+		{ SPIN_SYSCALL, "syscall_concurrency_ratio_2_1", NULL },
+		{ SPIN_MMAP, "mmap_concurrency_ratio_2_1", NULL },
+	};
+	double ratio[ARRAY_SIZE(ops)][MAX_SAMPLES], one[MAX_SAMPLES];
 	const int rounds = 3;
-	int r, i;
+	unsigned int i;
+	int r;
 
 	for (r = 0; r < rounds; r++) {
-		long single = spin_round(devs, 1, 1.0);
-		long pair = spin_round(devs, 2, 1.0);
+		for (i = 0; i < ARRAY_SIZE(ops); i++) {
+			long single = spin_round(ops[i].op, 1, 1.0);
+			long pair = spin_round(ops[i].op, 2, 1.0);
 
-		one[r] = single;
-		ratio[r] = (double)pair / single;
+			if (!i)
+				one[r] = single;
+			ratio[i][r] = (double)pair / single;
+		}
 	}
 	report("bind_unbind_per_s_1_process", "1/s", one, rounds, NULL, 0);
-	report("bind_concurrency_ratio_2_1", "ratio", ratio, rounds,
-	       "goal_min", 1.6);
-	for (i = 0; i < 2; i++) {
-		TRY(_test_cmd_sva(fd, devs[i], 0));
-		TRY(_test_cmd_dev_destroy(fd, devs[i]));
-	}
+	for (i = 0; i < ARRAY_SIZE(ops); i++)
+		report(ops[i].name, "ratio", ratio[i], rounds, ops[i].goal,
+		       1.6);
 }
 
 static char *map_pages(int n)
@@ -269,14 +324,16 @@ static double touch_pages(char *p, int n)
 
 /*
  * 3. One DMA that faults (report, handler, response) over the CPU's own
- * first touch of the same kind of page, in the same round; and DMA that
- * misses the IOTLB without a fault, and that hits it
+ * first touch of the same kind of page, in the same round; DMA that misses
+ * the IOTLB without a fault, and that hits it; and the fault path's lookup
+ * of the domain at the PASID over a bare xa_load(), timed in the kernel
  */
 static void bench_fault_path(void)
 {
 	const int n = 2048, rounds = 5;
 	double fault[MAX_SAMPLES], cpu[MAX_SAMPLES], ratio[MAX_SAMPLES];
 	double miss[MAX_SAMPLES], hit[MAX_SAMPLES];
+	double lookup[MAX_SAMPLES], locked[MAX_SAMPLES];
 	__u32 dev = new_dev(), bind, pasid;
 	int r;
 
@@ -293,12 +350,25 @@ static void bench_fault_path(void)
 		munmap(a, n * page_size);
 		munmap(b, n * page_size);
 	}
+	/* Finding the domain for a PASID: the fault path's, and a locked one */
+	for (r = 0; r < rounds; r++) {
+		struct iommu_sva_test_cmd c;
+
+		TRY(_test_cmd_lookup_cost(fd, dev, pasid, 100000, &c));
+		lookup[r] = (double)c.lookup_cost.fault_ns /
+			    c.lookup_cost.xa_load_ns;
+		locked[r] = (double)c.lookup_cost.get_ns /
+			    c.lookup_cost.xa_load_ns;
+	}
 	TRY(_test_cmd_unbind(fd, bind));
 	report("cpu_first_touch_us", "us", cpu, rounds, NULL, 0);
 	report("dma_fault_us", "us", fault, rounds, NULL, 0);
 	report("dma_iotlb_miss_us", "us", miss, rounds, NULL, 0);
 	report("dma_iotlb_hit_us", "us", hit, rounds, NULL, 0);
 	report("fault_ratio_dma_cpu", "ratio", ratio, rounds, "goal_max", 4);
+	report("fault_lookup_ratio_xa_load", "ratio", lookup, rounds,
+	       "goal_max", 1.5);
+	report("locked_lookup_ratio_xa_load", "ratio", locked, rounds, NULL, 0);
 	TRY(_test_cmd_sva(fd, dev, 0));
 	TRY(_test_cmd_dev_destroy(fd, dev));
 }

@@ -310,7 +310,7 @@ static struct device_driver accel_driver = {
 
 static int __init accel_init(void)
 {
-	return iommu_sva_mock_driver_register(&accel_driver);
+	return iommu_sva_mock_driver_register(&accel_driver, 0);
 }
 
 /* After the mock driver's initcall, which the Makefile links first */

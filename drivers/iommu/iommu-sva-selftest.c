@@ -96,6 +96,7 @@ struct mock_dev {
 	bool iopf_enabled;
 	bool accel;		/* IOMMU_SVA_TEST_DEV_ACCEL */
 	bool dma_api;		/* IOMMU_SVA_TEST_DEV_DMA_API */
+	bool mdev_parent;	/* IOMMU_SVA_TEST_DEV_MDEV */
 	/* Page responses by code; see struct iommu_sva_test_cmd @stats */
 	atomic64_t resp[IOMMU_PAGE_RESP_FAILURE + 1];
 	atomic64_t not_routed, resp_mismatch, prq_pending;
@@ -221,11 +222,16 @@ static struct attribute *mock_dev_attrs[] = {
 };
 ATTRIBUTE_GROUPS(mock_dev);
 
-/* Only accelerators have a driver: the test accelerator's */
+/* Only accelerators and mdev parents have a driver: the test one */
 static int mock_bus_match(struct device *dev, struct device_driver *drv)
 {
-	return to_mock_dev(dev)->accel &&
-	       !strcmp(drv->name, IOMMU_SVA_TEST_ACCEL_DRIVER);
+	struct mock_dev *mdev = to_mock_dev(dev);
+
+	if (mdev->accel)
+		return !strcmp(drv->name, IOMMU_SVA_TEST_ACCEL_DRIVER);
+	if (mdev->mdev_parent)
+		return !strcmp(drv->name, IOMMU_SVA_TEST_MDEV_DRIVER);
+	return 0;
 }
 
 static struct bus_type mock_buses[MOCK_NR_IOMMUS] = {
@@ -721,8 +727,15 @@ static int mock_page_response(struct device *dev,
 	return fault ? 0 : -EINVAL;
 }
 
+/* DMA snoops the CPU caches, as VFIO requires of the devices it takes */
+static bool mock_capable(struct device *dev, enum iommu_cap cap)
+{
+	return cap == IOMMU_CAP_CACHE_COHERENCY;
+}
+
 static const struct iommu_ops mock_ops_template = {
 	.owner = THIS_MODULE,
+	.capable = mock_capable,
 	.pgsize_bitmap = PAGE_SIZE,
 	.domain_alloc = mock_domain_alloc,
 	.probe_device = mock_probe_device,
@@ -776,9 +789,13 @@ static int mock_dev_create(struct mock_file *mfile,
 	if (bits > IOMMU_SVA_TEST_MAX_PASID_BITS || cmd->dev_create.max_pasids ||
 	    cmd->dev_create.iommu >= MOCK_NR_IOMMUS ||
 	    cmd->dev_create.flags & ~(IOMMU_SVA_TEST_DEV_ACCEL |
-				      IOMMU_SVA_TEST_DEV_DMA_API) ||
+				      IOMMU_SVA_TEST_DEV_DMA_API |
+				      IOMMU_SVA_TEST_DEV_MDEV) ||
 	    (cmd->dev_create.flags & IOMMU_SVA_TEST_DEV_ACCEL &&
 	     (cmd->dev_create.iommu || cmd->dev_create.group_with)) ||
+	    (cmd->dev_create.flags & IOMMU_SVA_TEST_DEV_MDEV &&
+	     (cmd->dev_create.flags & IOMMU_SVA_TEST_DEV_ACCEL ||
+	      cmd->dev_create.group_with)) ||
 	    (cmd->dev_create.flags & IOMMU_SVA_TEST_DEV_DMA_API &&
 	     cmd->dev_create.group_with))
 		return -EINVAL;
@@ -806,6 +823,7 @@ static int mock_dev_create(struct mock_file *mfile,
 						 cmd->dev_create.group_with);
 	mdev->accel = cmd->dev_create.flags & IOMMU_SVA_TEST_DEV_ACCEL;
 	mdev->dma_api = cmd->dev_create.flags & IOMMU_SVA_TEST_DEV_DMA_API;
+	mdev->mdev_parent = cmd->dev_create.flags & IOMMU_SVA_TEST_DEV_MDEV;
 	init_rwsem(&mdev->dma_lock);
 	xa_init_flags(&mdev->faults, XA_FLAGS_ALLOC);
 	INIT_LIST_HEAD(&mdev->attached);
@@ -1598,18 +1616,24 @@ int iommu_sva_mock_dma(struct device *dev, u32 pasid, unsigned long addr,
 }
 
 /**
- * iommu_sva_mock_driver_register() - Register the driver of accelerators
- * @drv: the driver, named IOMMU_SVA_TEST_ACCEL_DRIVER
+ * iommu_sva_mock_driver_register() - Register a driver of mock devices
+ * @drv: the driver, named IOMMU_SVA_TEST_ACCEL_DRIVER or
+ *       IOMMU_SVA_TEST_MDEV_DRIVER
+ * @iommu: the mock IOMMU instance whose bus it is for, 0 or 1
  *
- * The driver is bound to each mock device created with
- * IOMMU_SVA_TEST_DEV_ACCEL, and removed from it before the device goes.
+ * The driver is bound to each mock device of that instance created with
+ * IOMMU_SVA_TEST_DEV_ACCEL, or IOMMU_SVA_TEST_DEV_MDEV, and removed from it
+ * before the device goes.
  *
  * Context: Process context, after the mock driver's initcall.
- * Return: 0, or the errno of driver_register().
+ * Return: 0; -EINVAL for a bad @iommu; or the errno of driver_register().
  */
-int iommu_sva_mock_driver_register(struct device_driver *drv)
+int iommu_sva_mock_driver_register(struct device_driver *drv,
+				   unsigned int iommu)
 {
-	drv->bus = &mock_buses[0];
+	if (iommu >= MOCK_NR_IOMMUS)
+		return -EINVAL;
+	drv->bus = &mock_buses[iommu];
 	return driver_register(drv);
 }
 

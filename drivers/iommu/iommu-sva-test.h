@@ -51,6 +51,7 @@ enum {
 /* Flags of IOMMU_SVA_TEST_OP_DEV_CREATE */
 #define IOMMU_SVA_TEST_DEV_ACCEL	0x1U	/* an accelerator: see below */
 #define IOMMU_SVA_TEST_DEV_DMA_API	0x2U	/* default domain translates */
+#define IOMMU_SVA_TEST_DEV_MDEV		0x4U	/* a parent of mediated devices */
 
 /* Flags of IOMMU_SVA_TEST_OP_DMA */
 #define IOMMU_SVA_TEST_DMA_WRITE	0x1U	/* device writes memory */
@@ -98,7 +99,8 @@ enum {
  *              device, on IOMMU 0 and in a group of its own, is bound
  *              by the test accelerator
  *              driver when it is built, and DEV_DESTROY unplugs it from
- *              under that driver
+ *              under that driver; IOMMU_SVA_TEST_DEV_MDEV does the same
+ *              with the test mdev parent driver, on either IOMMU
  * @bind: BIND of the caller's mm to @dev_id: @bind_id (out) names the bond;
  *        a repeated bind of the same device returns the same @bind_id, as
  *        the core returns the same handle; @pasid (out) is the bond's PASID.
@@ -344,13 +346,72 @@ struct iommu_sva_test_ring {
 /* The queue's PASID, a __u32 */
 #define IOMMU_SVA_TEST_ACCEL_PASID	_IOR('W', 0x41, __u32)
 
+/*
+ * The test mediated devices (iommu-sva-mdev-test.c,
+ * CONFIG_IOMMU_SVA_MDEV_TEST): a mock device created with
+ * IOMMU_SVA_TEST_DEV_MDEV, on either mock IOMMU and in a group of its own,
+ * is bound by the driver IOMMU_SVA_TEST_MDEV_DRIVER, which registers it as
+ * an mdev parent with one type, whose sysfs directory is
+ * IOMMU_SVA_TEST_MDEV_TYPE under the parent's mdev_supported_types. Each
+ * mediated device is a VFIO device (device API "vfio-platform") isolated by
+ * a PASID of the parent (vfio_register_pasid_iommu_dev()): it has one
+ * region, index 0, of IOMMU_SVA_TEST_MDEV_REGION_SIZE bytes, read and
+ * written through the device file at the offset VFIO_DEVICE_GET_REGION_INFO
+ * gives. At its start is a struct iommu_sva_test_mdev_regs; at
+ * IOMMU_SVA_TEST_MDEV_BUF, IOMMU_SVA_TEST_MDEV_BUF_SIZE bytes of the
+ * device's own memory. Writing 1 to @doorbell starts a DMA of @length bytes
+ * between that memory (from its start) and IOVA @iova of the container,
+ * as the parent's DMA tagged with @pasid, one page at a time, waiting
+ * @delay_us before each; @status is IOMMU_SVA_TEST_MDEV_BUSY until it
+ * ends, then 0 or the errno it failed with (negative): -EINVAL for a bad
+ * length, -EFAULT when the IOMMU could not translate, -ENODEV with no
+ * PASID, -ECANCELED when the device was closed during the DMA. The other
+ * registers may not be written while it runs (-EBUSY). Closing the device
+ * stops its DMA before close() returns.
+ */
+#define IOMMU_SVA_TEST_MDEV_DRIVER	"iommu-sva-mdev"
+#define IOMMU_SVA_TEST_MDEV_TYPE	IOMMU_SVA_TEST_MDEV_DRIVER "-dma"
+#define IOMMU_SVA_TEST_MDEV_BUF		0x1000U
+#define IOMMU_SVA_TEST_MDEV_BUF_SIZE	0x10000U
+#define IOMMU_SVA_TEST_MDEV_REGION_SIZE	(IOMMU_SVA_TEST_MDEV_BUF + \
+					 IOMMU_SVA_TEST_MDEV_BUF_SIZE)
+#define IOMMU_SVA_TEST_MDEV_BUSY	1
+/* Flags of struct iommu_sva_test_mdev_regs */
+#define IOMMU_SVA_TEST_MDEV_WRITE	0x1U	/* the device writes memory */
+#define IOMMU_SVA_TEST_MDEV_DELAY_MAX	100000U
+
+/**
+ * struct iommu_sva_test_mdev_regs - Registers of a test mediated device
+ * @iova: where the DMA goes or comes from, in the container's IOVA space
+ * @length: bytes, 1 to IOMMU_SVA_TEST_MDEV_BUF_SIZE
+ * @flags: IOMMU_SVA_TEST_MDEV_WRITE: the device writes memory from its
+ *         own; else it reads memory into its own
+ * @delay_us: microseconds the device waits before each page, at most
+ *            IOMMU_SVA_TEST_MDEV_DELAY_MAX
+ * @doorbell: write 1 to start; reads 0
+ * @status: read-only, see above
+ * @pasid: read-only: the PASID of the parent that the device's DMA carries
+ * @done: read-only: bytes the last DMA moved
+ */
+struct iommu_sva_test_mdev_regs {
+	__u64 iova;
+	__u32 length;
+	__u32 flags;
+	__u32 delay_us;
+	__u32 doorbell;
+	__s32 status;
+	__u32 pasid;
+	__u64 done;
+};
+
 #ifdef __KERNEL__
 struct device;
 struct device_driver;
 
 int iommu_sva_mock_dma(struct device *dev, __u32 pasid, unsigned long addr,
 		       void *buf, size_t length, bool write);
-int iommu_sva_mock_driver_register(struct device_driver *drv);
+int iommu_sva_mock_driver_register(struct device_driver *drv,
+				   unsigned int iommu);
 #endif
 
 #endif

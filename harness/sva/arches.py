@@ -38,6 +38,13 @@ class Arch:
     client_modules: tuple
 
 
+# VFIO's in-tree users of the core and type1 (common.config)
+VFIO_CLIENT_DIRS = ('drivers/vfio/pci/', 'samples/vfio-mdev/')
+VFIO_CLIENT_MODULES = ('drivers/vfio/pci/vfio-pci.ko',
+                       'drivers/vfio/pci/vfio-pci-core.ko',
+                       'samples/vfio-mdev/mtty.ko',
+                       'samples/vfio-mdev/mdpy.ko')
+
 ARCHES = {
     'x86_64': Arch(
         name='x86_64', karch='x86_64', cross='',
@@ -46,19 +53,23 @@ ARCHES = {
               '-device', 'intel-iommu,intremap=on,x-scalable-mode=on,'
               'x-pasid-mode=on,caching-mode=on'),
         console='ttyS0', timeout=600,
-        client_dirs=('drivers/dma/idxd/', 'drivers/misc/uacce/'),
+        client_dirs=('drivers/dma/idxd/', 'drivers/misc/uacce/') +
+        VFIO_CLIENT_DIRS,
         # uacce is built in, for the test accelerator (common.config)
         client_modules=('drivers/dma/idxd/idxd.ko',
-                        'drivers/dma/idxd/idxd_bus.ko')),
+                        'drivers/dma/idxd/idxd_bus.ko') +
+        VFIO_CLIENT_MODULES),
     'arm64': Arch(
         name='arm64', karch='arm64', cross='aarch64-linux-gnu-',
         image='arch/arm64/boot/Image',
         qemu=('qemu-system-aarch64', '-machine', 'virt,iommu=smmuv3',
               '-cpu', 'cortex-a57'),
         console='ttyAMA0', timeout=300,
-        client_dirs=('drivers/misc/uacce/', 'drivers/crypto/hisilicon/'),
+        client_dirs=('drivers/misc/uacce/', 'drivers/crypto/hisilicon/') +
+        VFIO_CLIENT_DIRS,
         client_modules=('drivers/crypto/hisilicon/hisi_qm.ko',
-                        'drivers/crypto/hisilicon/zip/hisi_zip.ko')),
+                        'drivers/crypto/hisilicon/zip/hisi_zip.ko') +
+        VFIO_CLIENT_MODULES),
 }
 
 

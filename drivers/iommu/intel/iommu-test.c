@@ -1217,6 +1217,118 @@ static void intel_iommu_test_dma_domain_pasid(struct kunit *test)
 }
 
 /*
+ * What VFIO type1 does on real hardware for a mediated device isolated by a
+ * PASID of its parent: an UNMANAGED domain attached at the PASID of an ATS
+ * device, pages mapped (iommu_map(), then iotlb_sync_map: nothing to send
+ * without caching mode), unmapped the way type1 unmaps (unmap_pages into a
+ * gather, then iotlb_sync, before VFIO_IOMMU_UNMAP_DMA returns), detached.
+ * Once for each level an UNMANAGED domain may use: second level, the
+ * default when the IOMMU has both, and first level, when it has only that.
+ */
+static void intel_iommu_test_unmanaged_pasid_type1(struct kunit *test)
+{
+	struct test_ctx *ctx = test->priv;
+	struct test_dev *td = &ctx->d[0];
+	const struct iommu_domain_ops *ops;
+	struct iommu_iotlb_gather gather;
+	struct iommu_domain *d;
+	struct dmar_domain *dom;
+	struct test_exp exp[4];
+	struct page *pages[2];
+	const u32 pasid = 23;
+	u16 did, sid = test_sid(td);
+	size_t mapped;
+	int fl, i;
+
+	for (i = 0; i < 2; i++) {
+		pages[i] = alloc_page(GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, pages[i]);
+	}
+	KUNIT_ASSERT_TRUE(test, td->info.ats_enabled);
+
+	for (fl = 0; fl < 2; fl++) {
+		kunit_info(test, "%s level", fl ? "first" : "second");
+		dom = test_paging_domain(test, fl);
+		d = &dom->domain;
+		ops = d->ops;
+		KUNIT_ASSERT_EQ(test, test_set(dom, td, pasid), 0);
+		did = test_did(ctx, dom);
+		/* PGTT: 1 first level, 2 second level */
+		KUNIT_EXPECT_EQ(test, (test_entry(td, pasid)->val[0] >> 6) & 7,
+				fl ? 1 : 2);
+		KUNIT_EXPECT_EQ(test, test_entry(td, pasid)->val[1] & 0xffff,
+				did);
+
+		/* MAP_DMA of two pages: nothing to invalidate */
+		test_clear(ctx);
+		for (i = 0; i < 2; i++) {
+			mapped = 0;
+			KUNIT_ASSERT_EQ(test,
+					ops->map_pages(d, 0x40000 + i * SZ_4K,
+						       page_to_phys(pages[i]),
+						       SZ_4K, 1,
+						       IOMMU_READ | IOMMU_WRITE,
+						       GFP_KERNEL, &mapped),
+					0);
+			KUNIT_EXPECT_EQ(test, mapped, SZ_4K);
+		}
+		ops->iotlb_sync_map(d, 0x40000, 2 * SZ_4K);
+		KUNIT_EXPECT_EQ(test, ctx->nr_descs, 0);
+
+		/*
+		 * UNMAP_DMA: the IOTLB for the range (leaves only: IH set),
+		 * then the device TLB at the PASID. A second-level IOTLB
+		 * entry is tagged by the domain only; a first-level one by
+		 * the PASID too, so each PASID of the domain is named,
+		 * PASID_RID2PASID included.
+		 */
+		test_clear(ctx);
+		iommu_iotlb_gather_init(&gather);
+		KUNIT_EXPECT_EQ(test,
+				ops->unmap_pages(d, 0x40000, SZ_4K, 2, &gather),
+				2 * SZ_4K);
+		ops->iotlb_sync(d, &gather);
+		i = 0;
+		if (fl) {
+			exp[i++] = (struct test_exp){ .type = T_PIOTLB,
+				.gran = 3, .did = did, .pasid = PASID_RID2PASID,
+				.addr = 0x40000, .am = 1, .ih = true };
+			exp[i++] = (struct test_exp){ .type = T_PIOTLB,
+				.gran = 3, .did = did, .pasid = pasid,
+				.addr = 0x40000, .am = 1, .ih = true };
+		} else {
+			exp[i++] = (struct test_exp){ .type = T_IOTLB,
+				.gran = 3, .did = did, .addr = 0x40000,
+				.am = 1 };
+		}
+		exp[i++] = (struct test_exp){ .type = T_DEVTLB, .did = sid,
+					      .pasid = pasid, .addr = 0x40000,
+					      .am = 1 };
+		test_expect_descs(test, ctx, exp, i);
+		KUNIT_EXPECT_EQ(test, ops->iova_to_phys(d, 0x40000), 0);
+
+		/* The group leaves the container: the PASID's teardown */
+		test_remove_expect(test, ctx, td, did, pasid, fl);
+
+		/* Detached: an unmap reaches no IOMMU */
+		mapped = 0;
+		KUNIT_ASSERT_EQ(test,
+				ops->map_pages(d, 0x40000,
+					       page_to_phys(pages[0]), SZ_4K, 1,
+					       IOMMU_READ, GFP_KERNEL, &mapped),
+				0);
+		test_clear(ctx);
+		iommu_iotlb_gather_init(&gather);
+		ops->unmap_pages(d, 0x40000, SZ_4K, 1, &gather);
+		ops->iotlb_sync(d, &gather);
+		KUNIT_EXPECT_EQ(test, ctx->nr_descs, 0);
+		intel_iommu_domain_free(d);
+	}
+	for (i = 0; i < 2; i++)
+		__free_page(pages[i]);
+}
+
+/*
  * A first-level paging domain at a PASID: an entry with supervisor
  * requests over the domain's page table; its IOTLB invalidations go to
  * PASID_RID2PASID and to each PASID it is attached at.
@@ -2523,6 +2635,7 @@ static struct kunit_case intel_iommu_test_cases[] = {
 	KUNIT_CASE(intel_iommu_test_two_pasids),
 	KUNIT_CASE(intel_iommu_test_paging_first_level),
 	KUNIT_CASE(intel_iommu_test_dma_domain_pasid),
+	KUNIT_CASE(intel_iommu_test_unmanaged_pasid_type1),
 	KUNIT_CASE(intel_iommu_test_unaligned_range),
 	KUNIT_CASE(intel_iommu_test_force_snooping_lock_order),
 	KUNIT_CASE(intel_iommu_test_sva_shared_did),

@@ -36,7 +36,7 @@
 struct mdev_dma_parent {
 	struct mdev_parent parent;
 	struct mdev_type type;
-	struct mdev_type *types[1];
+	struct mdev_type *typep;	/* the list of types: one */
 };
 
 struct mdev_dma {
@@ -349,9 +349,9 @@ static int mdev_dma_parent_probe(struct device *dev)
 		return -ENOMEM;
 	mp->type.sysfs_name = "dma";
 	mp->type.pretty_name = "PASID-isolated DMA engine";
-	mp->types[0] = &mp->type;
+	mp->typep = &mp->type;
 	rc = mdev_register_parent(&mp->parent, dev, &mdev_dma_driver,
-				  mp->types, ARRAY_SIZE(mp->types));
+				  &mp->typep, 1);
 	if (rc) {
 		kfree(mp);
 		return rc;

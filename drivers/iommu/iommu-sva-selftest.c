@@ -349,9 +349,12 @@ static void mock_domain_invalidate_kva(struct iommu_domain *domain,
 	spin_unlock(&md->lock);
 }
 
+static void mock_mn_free_notifier(struct mmu_notifier *mn);
+
 static const struct mmu_notifier_ops mock_mn_ops = {
 	.invalidate_range = mock_mn_invalidate_range,
 	.release = mock_mn_release,
+	.free_notifier = mock_mn_free_notifier,
 };
 
 /* Domains */
@@ -379,16 +382,24 @@ static struct iommu_domain *mock_domain_alloc(unsigned int type)
 	return &md->domain;
 }
 
+static void mock_domain_free_md(struct mock_domain *md)
+{
+	xa_destroy(&md->pfns);
+	mutex_destroy(&md->map_lock);
+	kfree(md);
+}
+
+/* After the SRCU grace period that ends the notifier's last callback */
+static void mock_mn_free_notifier(struct mmu_notifier *mn)
+{
+	mock_domain_free_md(container_of(mn, struct mock_domain, mn));
+}
+
 static void mock_domain_free(struct iommu_domain *domain)
 {
 	struct mock_domain *md = to_mock_domain(domain);
 	struct page *dropped[MOCK_IOTLB_SIZE];
 
-	/* Waits for running callbacks, and calls release() if not yet done */
-	if (md->mn_registered) {
-		mmu_notifier_unregister(&md->mn, domain->mm);
-		atomic_dec(&mock_notifiers);
-	}
 	if (domain->type == IOMMU_DOMAIN_SVA)
 		atomic_dec(&mock_sva_domains);
 	spin_lock(&md->lock);
@@ -399,9 +410,20 @@ static void mock_domain_free(struct iommu_domain *domain)
 	WARN_ON(!xa_empty(&md->pfns));
 	/* And the core detached it everywhere */
 	WARN_ON(!list_empty(&md->attached));
-	xa_destroy(&md->pfns);
-	mutex_destroy(&md->map_lock);
-	kfree(md);
+	if (!md->mn_registered) {
+		mock_domain_free_md(md);
+		return;
+	}
+	/*
+	 * As the VT-d and SMMUv3 drivers do: the notifier is put, not
+	 * unregistered, so that freeing an SVA domain does not wait for an
+	 * SRCU grace period. A callback that still runs finds an empty
+	 * IOTLB that nothing fills any more (the domain is attached
+	 * nowhere); the memory goes in mock_mn_free_notifier(). @notifiers
+	 * counts the notifiers the driver holds.
+	 */
+	atomic_dec(&mock_notifiers);
+	mmu_notifier_put(&md->mn);
 }
 
 static int mock_domain_attach_dev(struct iommu_domain *domain,

@@ -810,9 +810,7 @@ TEST_F(vfio_pasid, fail_nth)
 	for (second = 0; second < 2; second++) {
 		for (n = 1; n < 1000; n++) {
 			ASSERT_EQ(0, set_container(&self->a, self->container));
-			if (second) {
-				ASSERT_EQ(0, set_iommu(self->container));
-			}
+			ASSERT_EQ(0, second ? set_iommu(self->container) : 0);
 			ASSERT_EQ(0, fail_nth_set(n));
 			rc = second ? set_container(&self->b, self->container) :
 				      set_iommu(self->container);
@@ -825,9 +823,7 @@ TEST_F(vfio_pasid, fail_nth)
 			} else {
 				ASSERT_EQ(self->pasids + 1 + second,
 					  pasids_in_use());
-				if (second) {
-					ASSERT_EQ(0, unset_container(&self->b));
-				}
+				ASSERT_EQ(0, second ? unset_container(&self->b) : 0);
 			}
 			ASSERT_EQ(0, unset_container(&self->a));
 			ASSERT_EQ(self->pasids, pasids_in_use());

@@ -442,6 +442,59 @@ static inline int accel_name(__u32 dev_id, char *name, size_t len)
 	return rc;
 }
 
+/* Write @val to the file at @path: 0 or -errno */
+static inline int write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY), rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) != (ssize_t)strlen(val))
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+#define FAILSLAB "/sys/kernel/debug/failslab/"
+
+/*
+ * failslab leaves GFP_KERNEL allocations alone unless told; fail-nth then
+ * fails the n-th allocation of this thread only, quietly.
+ */
+static inline int failslab_setup(void)
+{
+	int rc = write_file(FAILSLAB "ignore-gfp-wait", "N");
+
+	if (!rc)
+		rc = write_file(FAILSLAB "verbose", "0");
+	return rc;
+}
+
+/*
+ * Make the @n-th allocation from now fail (0: none), through @fd, this
+ * thread's /proc/thread-self/fail-nth: 0 or -errno
+ */
+static inline int fail_nth_write(int fd, unsigned int n)
+{
+	char buf[16];
+	int len = snprintf(buf, sizeof(buf), "%u", n);
+
+	return pwrite(fd, buf, len, 0) == len ? 0 : -errno;
+}
+
+/*
+ * Whether the n-th allocation set through @fd was reached, and failed;
+ * then none is set any more. -1 if @fd could not be read or written.
+ */
+static inline int fail_nth_read(int fd)
+{
+	char buf[16] = { };
+
+	if (pread(fd, buf, sizeof(buf) - 1, 0) <= 0 || fail_nth_write(fd, 0))
+		return -1;
+	return atoi(buf) == 0;
+}
+
 /* The whole file at @path, as text, or NULL */
 static inline char *read_all(const char *path)
 {

@@ -21,57 +21,27 @@
 #include "../kselftest_harness.h"
 #include "iommu_utils.h"
 
-#define FAILSLAB "/sys/kernel/debug/failslab/"
 #define MAX_NTH 10000U
 
 static size_t page_size;
-
-static int write_file(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY), rc = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) != (ssize_t)strlen(val))
-		rc = -errno;
-	close(fd);
-	return rc;
-}
-
-/*
- * failslab leaves GFP_KERNEL allocations alone unless told; fail-nth then
- * fails the n-th allocation of this thread only, quietly.
- */
-static int failslab_setup(void)
-{
-	int rc = write_file(FAILSLAB "ignore-gfp-wait", "N");
-
-	if (!rc)
-		rc = write_file(FAILSLAB "verbose", "0");
-	return rc;
-}
 
 static int nth_fd = -1;
 
 /* Make the @n-th allocation from now fail (0: none) */
 static void fail_nth_set(unsigned int n)
 {
-	char buf[16];
-	int len = snprintf(buf, sizeof(buf), "%u", n);
-
-	if (pwrite(nth_fd, buf, len, 0) != len)
+	if (fail_nth_write(nth_fd, n))
 		abort();
 }
 
 /* Whether the n-th allocation was reached, and failed; then reset */
 static int fail_nth_reached(void)
 {
-	char buf[16] = { };
+	int reached = fail_nth_read(nth_fd);
 
-	if (pread(nth_fd, buf, sizeof(buf) - 1, 0) <= 0)
+	if (reached < 0)
 		abort();
-	fail_nth_set(0);
-	return atoi(buf) == 0;
+	return reached;
 }
 
 FIXTURE(fail_nth) {

@@ -33,7 +33,6 @@
 
 #define MDEV_DEVICES "/sys/bus/mdev/devices"
 #define REG(name) offsetof(struct iommu_sva_test_mdev_regs, name)
-#define FAILSLAB "/sys/kernel/debug/failslab/"
 
 static size_t page_size;
 
@@ -45,19 +44,6 @@ struct mdev {
 	int fd;			/* the device */
 	__u64 region;		/* offset of region 0 in the device file */
 };
-
-static int write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY);
-	int rc = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, text, strlen(text)) < 0)
-		rc = -errno;
-	close(fd);
-	return rc;
-}
 
 static void mdev_init(struct mdev *m)
 {
@@ -762,27 +748,6 @@ TEST_F(vfio_pasid, remove_while_held)
 	ASSERT_EQ(self->pasids, pasids_in_use());
 }
 
-static int nth_fd = -1;
-
-static int fail_nth_set(unsigned int n)
-{
-	char buf[16];
-	int len = snprintf(buf, sizeof(buf), "%u", n);
-
-	return pwrite(nth_fd, buf, len, 0) == len ? 0 : -errno;
-}
-
-/* Whether the n-th allocation was reached, and failed; then reset */
-static int fail_nth_reached(void)
-{
-	char buf[16] = { };
-
-	if (pread(nth_fd, buf, sizeof(buf) - 1, 0) <= 0)
-		return -1;
-	fail_nth_set(0);
-	return atoi(buf) == 0;
-}
-
 /*
  * Every allocation on the attach path fails in turn, for a container's
  * first device (a new domain) and for a second parent joining it: each
@@ -790,11 +755,10 @@ static int fail_nth_reached(void)
  */
 TEST_F(vfio_pasid, fail_nth)
 {
-	int second, rc, reached;
+	int second, rc, reached, nth_fd;
 	unsigned int n;
 
-	if (write_file(FAILSLAB "ignore-gfp-wait", "N") ||
-	    write_file(FAILSLAB "verbose", "0"))
+	if (failslab_setup())
 		SKIP(return, "no failslab in debugfs");
 	nth_fd = open("/proc/thread-self/fail-nth", O_RDWR);
 	if (nth_fd < 0)
@@ -811,10 +775,10 @@ TEST_F(vfio_pasid, fail_nth)
 		for (n = 1; n < 1000; n++) {
 			ASSERT_EQ(0, set_container(&self->a, self->container));
 			ASSERT_EQ(0, second ? set_iommu(self->container) : 0);
-			ASSERT_EQ(0, fail_nth_set(n));
+			ASSERT_EQ(0, fail_nth_write(nth_fd, n));
 			rc = second ? set_container(&self->b, self->container) :
 				      set_iommu(self->container);
-			reached = fail_nth_reached();
+			reached = fail_nth_read(nth_fd);
 			ASSERT_LE(0, reached);
 			if (rc) {
 				ASSERT_TRUE(reached);
@@ -834,7 +798,6 @@ TEST_F(vfio_pasid, fail_nth)
 		TH_LOG("%s: %u allocations", second ? "join" : "first", n - 1);
 	}
 	close(nth_fd);
-	nth_fd = -1;
 
 	/* Nothing the failures left behind is in the way */
 	ASSERT_EQ(0, set_container(&self->a, self->container));

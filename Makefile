@@ -23,8 +23,10 @@ check:
 	$(SERIES) check
 
 # The benchmark figures (README "Performance"), in the arm64 guest by
-# default; FIGURES=a,b runs only those (bind_scaling, bind_concurrency,
-# fault_path, munmap, memory). Figures with a goal pass or fail.
+# default, on the test kernel without its debug options
+# (harness/configs/bench.config); FIGURES=a,b runs only those
+# (bind_scaling, bind_concurrency, fault_path, munmap, memory). Figures
+# with a goal pass or fail.
 bench: ARCH = arm64
 bench:
 	FIGURES="$(FIGURES)" $(SERIES) bench --arch $(ARCH)

@@ -69,6 +69,7 @@
 #include <linux/uaccess.h>
 #include <linux/uio.h>
 #include <linux/vmalloc.h>
+#include <linux/workqueue.h>
 #include <linux/xarray.h>
 
 #include <trace/events/iommu.h>
@@ -1697,12 +1698,57 @@ static int mock_counters(struct mock_file *mfile,
  * come later, from the IOPF workqueue. A request the core refuses is one
  * the driver answers itself; it is counted as such.
  */
+/*
+ * IOMMU_SVA_TEST_PRQ_MM_BUSY: a worker holds @mm's mmap_lock for writing,
+ * as an munmap() running at that moment would, until the device has
+ * reported. Not the reporting thread itself: that would take mmap_lock
+ * before dev->iommu->lock, where the IOPF worker that a detach flushes
+ * under dev->iommu->lock takes mmap_lock.
+ */
+struct mock_mm_busy {
+	struct work_struct work;
+	struct mm_struct *mm;
+	struct completion held;
+	struct completion release;
+};
+
+static void mock_mm_busy_fn(struct work_struct *work)
+{
+	struct mock_mm_busy *busy = container_of(work, struct mock_mm_busy,
+						 work);
+
+	mmap_write_lock(busy->mm);
+	complete(&busy->held);
+	wait_for_completion(&busy->release);
+	mmap_write_unlock(busy->mm);
+}
+
+static void mock_mm_busy_begin(struct mock_mm_busy *busy,
+			       struct mm_struct *mm)
+{
+	INIT_WORK_ONSTACK(&busy->work, mock_mm_busy_fn);
+	busy->mm = mm;
+	init_completion(&busy->held);
+	init_completion(&busy->release);
+	queue_work(system_unbound_wq, &busy->work);
+	wait_for_completion(&busy->held);
+}
+
+static void mock_mm_busy_end(struct mock_mm_busy *busy)
+{
+	complete(&busy->release);
+	flush_work(&busy->work);
+	destroy_work_on_stack(&busy->work);
+}
+
 static int mock_page_req(struct mock_file *mfile,
 			 struct iommu_sva_test_cmd *cmd)
 {
 	u32 flags = cmd->page_req.flags, grpid = cmd->page_req.grpid;
 	u32 count = cmd->page_req.count, last_grpid, i;
 	bool partial = flags & IOMMU_SVA_TEST_PRQ_PARTIAL;
+	bool busy = flags & IOMMU_SVA_TEST_PRQ_MM_BUSY;
+	struct mock_mm_busy mm_busy;
 	struct mock_dev *mdev;
 
 	if (flags & ~IOMMU_SVA_TEST_PRQ_FLAGS || !count ||
@@ -1710,7 +1756,7 @@ static int mock_page_req(struct mock_file *mfile,
 		return -EINVAL;
 	last_grpid = partial ? grpid : grpid + count - 1;
 	if (grpid < IOMMU_SVA_TEST_PRQ_GRPID_MIN ||
-	    last_grpid > IOMMU_SVA_TEST_PRQ_GRPID_MAX)
+	    last_grpid > IOMMU_SVA_TEST_PRQ_GRPID_MAX || (busy && !current->mm))
 		return -EINVAL;
 
 	mdev = mock_dev_get(mfile, cmd->dev_id);
@@ -1718,6 +1764,8 @@ static int mock_page_req(struct mock_file *mfile,
 		return -ENOENT;
 
 	down_read(&mdev->dma_lock);
+	if (busy)
+		mock_mm_busy_begin(&mm_busy, current->mm);
 	for (i = 0; i < count; i++) {
 		struct iommu_fault_event evt = {
 			.fault.type = IOMMU_FAULT_PAGE_REQ,
@@ -1752,6 +1800,8 @@ static int mock_page_req(struct mock_file *mfile,
 				atomic64_dec(&mdev->prq_pending);
 		}
 	}
+	if (busy)
+		mock_mm_busy_end(&mm_busy);
 	up_read(&mdev->dma_lock);
 	put_device(&mdev->dev);
 	return 0;

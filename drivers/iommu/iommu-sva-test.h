@@ -62,7 +62,13 @@ enum {
 #define IOMMU_SVA_TEST_PRQ_EXEC		0x4U	/* execute access requested */
 #define IOMMU_SVA_TEST_PRQ_PRIV		0x8U	/* privileged access */
 #define IOMMU_SVA_TEST_PRQ_PARTIAL	0x10U	/* non-last requests of a group */
-#define IOMMU_SVA_TEST_PRQ_FLAGS	0x1fU
+/*
+ * Another thread holds the caller's mmap_lock for writing while the
+ * requests are reported: the core cannot resolve them where they are
+ * reported and queues them.
+ */
+#define IOMMU_SVA_TEST_PRQ_MM_BUSY	0x20U
+#define IOMMU_SVA_TEST_PRQ_FLAGS	0x3fU
 /* The page request group indexes of PAGE_REQ; DMA's own are below */
 #define IOMMU_SVA_TEST_PRQ_GRPID_MIN	256U
 #define IOMMU_SVA_TEST_PRQ_GRPID_MAX	511U

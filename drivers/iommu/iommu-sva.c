@@ -450,23 +450,34 @@ int iommu_sva_set_feature(struct device *dev, bool enable)
 
 /*
  * Resolve one page request on @mm, of which the caller holds a reference
- * with mmget(): fault the page in if the VMA allows the access.
+ * with mmget(): fault the page in if the VMA allows the access. With
+ * @nowait, wait neither for the mmap_lock (a trylock) nor for I/O:
+ * FAULT_FLAG_RETRY_NOWAIT makes the fault return VM_FAULT_RETRY, the lock
+ * still held, where it would wait for a page under I/O, a swap-in or
+ * userfaultfd.
+ * Return: 0 if the page is present, -EFAULT to answer the request invalid,
+ * -EAGAIN if @nowait and resolving it would wait.
  */
-static enum iommu_page_response_code
-iommu_sva_handle_mm(struct iommu_fault_page_request *prm, struct mm_struct *mm)
+static int iommu_sva_fault_mm(const struct iommu_fault_page_request *prm,
+			      struct mm_struct *mm, bool nowait)
 {
-	vm_fault_t ret;
-	struct vm_area_struct *vma;
-	unsigned int access_flags = 0;
 	unsigned int fault_flags = FAULT_FLAG_REMOTE;
-	enum iommu_page_response_code status = IOMMU_PAGE_RESP_INVALID;
+	unsigned int access_flags = 0;
+	struct vm_area_struct *vma;
+	int rc = -EFAULT;
+	vm_fault_t ret;
 
-	mmap_read_lock(mm);
+	if (nowait && !mmap_read_trylock(mm))
+		return -EAGAIN;
+	if (nowait)
+		fault_flags |= FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_RETRY_NOWAIT;
+	else
+		mmap_read_lock(mm);
 
 	vma = vma_lookup(mm, prm->addr);
 	if (!vma)
 		/* Unmapped area */
-		goto out_put_mm;
+		goto out_unlock;
 
 	if (prm->perm & IOMMU_FAULT_PERM_READ)
 		access_flags |= VM_READ;
@@ -486,16 +497,23 @@ iommu_sva_handle_mm(struct iommu_fault_page_request *prm, struct mm_struct *mm)
 
 	if (access_flags & ~vma->vm_flags)
 		/* Access fault */
-		goto out_put_mm;
+		goto out_unlock;
 
+	/*
+	 * Without FAULT_FLAG_ALLOW_RETRY the fault neither drops the lock
+	 * nor returns VM_FAULT_RETRY; with FAULT_FLAG_RETRY_NOWAIT it may
+	 * return VM_FAULT_RETRY but keeps the lock, so it never returns
+	 * VM_FAULT_COMPLETED either.
+	 */
 	ret = handle_mm_fault(vma, prm->addr, fault_flags, NULL);
-	status = ret & VM_FAULT_ERROR ? IOMMU_PAGE_RESP_INVALID :
-		IOMMU_PAGE_RESP_SUCCESS;
+	if (ret & VM_FAULT_RETRY)
+		rc = -EAGAIN;
+	else if (!(ret & VM_FAULT_ERROR))
+		rc = 0;
 
-out_put_mm:
+out_unlock:
 	mmap_read_unlock(mm);
-
-	return status;
+	return rc;
 }
 
 /*
@@ -508,16 +526,52 @@ static enum iommu_page_response_code
 iommu_sva_handle_iopf(struct iommu_fault *fault, void *data)
 {
 	struct iommu_domain *domain = data;
-	enum iommu_page_response_code status;
 	struct mm_struct *mm = domain->mm;
+	int ret;
 
 	/* The domain's mmgrab() keeps the mm_struct itself valid. */
 	if (!mmget_not_zero(mm))
 		return IOMMU_PAGE_RESP_INVALID;
 
-	status = iommu_sva_handle_mm(&fault->prm, mm);
+	ret = iommu_sva_fault_mm(&fault->prm, mm, false);
 	mmput(mm);
-	return status;
+	return ret ? IOMMU_PAGE_RESP_INVALID : IOMMU_PAGE_RESP_SUCCESS;
+}
+
+/**
+ * iommu_sva_handle_iopf_nowait() - Resolve a page request where it is reported
+ * @domain: the domain attached at the request's PASID
+ * @fault: the page request
+ *
+ * The IOPF queue calls this before it queues a group, so that a request
+ * that only needs its page allocated or mapped, as most first touches do,
+ * is answered without a hop to the workqueue and back. What would wait,
+ * for the mm's mmap_lock or for I/O, is left to the workqueue, where a
+ * slow request holds up no other; so is a request on any domain but an
+ * SVA domain of this file.
+ *
+ * Context: Process context (the IOMMU driver's fault thread or whoever
+ * reports), with dev->iommu->lock held, which keeps @domain attached. May
+ * sleep to allocate memory; waits for no I/O and no mmap_lock. The last
+ * reference to the mm is dropped with mmput_async(): exit_mmap() runs the
+ * mmu notifiers' release, which must not run under dev->iommu->lock.
+ * Return: 0 if the page was made present, -EFAULT to answer the request
+ * invalid (no VMA, an access the VMA does not allow, an mm that exited, a
+ * fault that failed), -EAGAIN to queue it.
+ */
+int iommu_sva_handle_iopf_nowait(struct iommu_domain *domain,
+				 struct iommu_fault *fault)
+{
+	struct mm_struct *mm = domain->mm;
+	int ret;
+
+	if (domain->iopf_handler != iommu_sva_handle_iopf)
+		return -EAGAIN;
+	if (!mmget_not_zero(mm))
+		return -EFAULT;
+	ret = iommu_sva_fault_mm(&fault->prm, mm, true);
+	mmput_async(mm);
+	return ret;
 }
 
 static struct iommu_domain *iommu_sva_domain_alloc(struct device *dev,

@@ -26,6 +26,8 @@ struct iommu_fault_page_request;
 struct iopf_queue;
 
 struct iommu_domain *iommu_fault_domain(struct device *dev, ioasid_t pasid);
+int iommu_sva_handle_iopf_nowait(struct iommu_domain *domain,
+				 struct iommu_fault *fault);
 
 #ifdef CONFIG_IOMMU_SVA
 int iommu_queue_iopf(struct iommu_fault *fault, void *cookie);

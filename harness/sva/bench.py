@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """make bench: boot a guest that runs the benchmark program
-(tools/testing/selftests/iommu/sva_bench.c) instead of the kselftests,
+(tools/testing/selftests/iommu/sva_bench.c) instead of the kselftests, on
+the test kernel built without its debug instrumentation (build_bench()),
 print its figures as one table, keep them as JSON (bench-ARCH.json in the
 build directory) and check the figures that have a goal.
 
@@ -14,7 +15,7 @@ import dataclasses
 import json
 import os
 
-from .build import build
+from .build import build_bench
 from .guest import BootOptions, boot
 from .parser import console_problems
 from .results import Results
@@ -95,7 +96,7 @@ def bench_verb(paths, arch, figures='', options=BootOptions()):
     if unknown:
         raise Failure(f'FIGURES={figures}: unknown {" ".join(unknown)}; '
                       f'the figures are {" ".join(FIGURES)}')
-    src, out = build(paths, arch)
+    src, out = build_bench(paths, arch)
     done = phase(f'bench {arch}')
     extra = f' sva_bench={",".join(asked) or "all"} kunit.filter_glob=none'
     if options.timeout is None:

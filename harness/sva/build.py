@@ -114,6 +114,28 @@ def build(paths, arch):
     return src, out
 
 
+def bench_objdir(paths, arch):
+    return objdir(paths, arch) + '-bench'
+
+
+def build_bench(paths, arch):
+    """The kernel make bench measures: the test kernel without its debug
+    instrumentation (harness/configs/bench.config), in an object tree of
+    its own. No sparse, W=1 or gcov: build() checks the same code."""
+    src = src_tree(paths)
+    done = phase(f'build {arch} (bench kernel)')
+    out = bench_objdir(paths, arch)
+    configure(paths, arch, src, tree_out=out,
+              extra=(os.path.join(HARNESS, 'configs', 'bench.config'),))
+    if os.path.exists(os.path.join(out, 'sva-build.log')):
+        os.unlink(os.path.join(out, 'sva-build.log'))
+    kmake(paths, arch, src, out, [os.path.basename(ARCHES[arch].image)],
+          diag=False)
+    kmake(paths, arch, src, out, ['headers'], diag=False)
+    done()
+    return src, out
+
+
 def bisect(paths, results, budget=None, upto=None, cache=None):
     """Every step of the series builds for both architectures.
 

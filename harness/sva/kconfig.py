@@ -20,8 +20,9 @@ def objdir(paths, arch):
     return os.path.join(paths.build, 'obj-' + arch)
 
 
-def fragment_for(paths, arch, src):
-    """Kconfig.fragment (this arch's sections) + the test fragments."""
+def fragment_for(paths, arch, src, extra=()):
+    """Kconfig.fragment (this arch's sections) + the test fragments, then
+    the EXTRA fragment files, which override them."""
     parts = []
     section = 'all'
     lines = []
@@ -35,7 +36,8 @@ def fragment_for(paths, arch, src):
     parts.append('# Kconfig.fragment\n' + '\n'.join(lines))
     for f in [os.path.join(HARNESS, 'configs', 'common.config'),
               os.path.join(HARNESS, 'configs', arch + '.config'),
-              os.path.join(src, 'tools/testing/selftests/iommu/config')]:
+              os.path.join(src, 'tools/testing/selftests/iommu/config')] + \
+            list(extra):
         if os.path.exists(f):
             parts.append(f'# {os.path.relpath(f, paths.build)}\n' + read(f))
     return '\n'.join(parts) + '\n'
@@ -67,8 +69,10 @@ def parse_config(text):
     return vals
 
 
-def configure(paths, arch, src, tree_out=None, verify=True, frag_src=None):
-    """Write OBJ/.config: allnoconfig + merged fragments, all verified.
+def configure(paths, arch, src, tree_out=None, verify=True, frag_src=None,
+              extra=()):
+    """Write OBJ/.config: allnoconfig + merged fragments (EXTRA last, see
+    fragment_for()), all verified.
 
     VERIFY=False is for trees that lack options the series adds: the
     unpatched base, and the bisect steps, which take the fragments of the
@@ -76,7 +80,7 @@ def configure(paths, arch, src, tree_out=None, verify=True, frag_src=None):
     """
     out = tree_out or objdir(paths, arch)
     os.makedirs(out, exist_ok=True)
-    frag = fragment_for(paths, arch, frag_src or src)
+    frag = fragment_for(paths, arch, frag_src or src, extra)
     frag_path = os.path.join(out, 'sva-fragment.config')
     # Merge again when the fragments or the tree's Kconfig files change
     # (a step of the series may add the option a fragment asks for).

@@ -534,8 +534,11 @@ static inline char *debugfs_read(const char *name)
 	return read_all(path);
 }
 
+/* The columns of iommu/faults after the device's name */
+#define FAULT_COUNTERS 7
+
 /* The iommu/faults counters of mock device @dev; 0 if it has a line */
-static inline int faults_of(__u32 dev, long c[6])
+static inline int faults_of(__u32 dev, long c[FAULT_COUNTERS])
 {
 	char *text = debugfs_read("faults"), want[32];
 	const char *line;
@@ -545,8 +548,9 @@ static inline int faults_of(__u32 dev, long c[6])
 		return -ENOENT;
 	snprintf(want, sizeof(want), "\nmock%u ", dev);
 	line = strstr(text, want);
-	if (line && sscanf(line + strlen(want), "%ld %ld %ld %ld %ld %ld",
-			   &c[0], &c[1], &c[2], &c[3], &c[4], &c[5]) == 6)
+	if (line && sscanf(line + strlen(want), "%ld %ld %ld %ld %ld %ld %ld",
+			   &c[0], &c[1], &c[2], &c[3], &c[4], &c[5],
+			   &c[6]) == FAULT_COUNTERS)
 		rc = 0;
 	free(text);
 	return rc;

@@ -906,9 +906,10 @@ static int stats_settled(int fd, __u32 dev, struct iommu_sva_test_cmd *c)
 
 /*
  * Processes that exit while bound, with DMA done and page requests in
- * flight, leave nothing behind: SVA domains, mmu_notifiers and bonds go
- * back to what they were, and their PASIDs come back, which the small
- * device shows: it has three, and eight processes take one in turn.
+ * flight (queued: the mm is busy when they are reported), leave nothing
+ * behind: SVA domains, mmu_notifiers and bonds go back to what they were,
+ * and their PASIDs come back, which the small device shows: it has three,
+ * and eight processes take one in turn.
  */
 TEST_F(sva, exit_while_bound)
 {
@@ -938,7 +939,8 @@ TEST_F(sva, exit_while_bound)
 			if (_test_cmd_dma(fd, dev, pasid, (uintptr_t)buf, tmp,
 					  sizeof(tmp), 1) ||
 			    _test_cmd_page_req(fd, dev, pasid,
-					       IOMMU_SVA_TEST_PRQ_WRITE,
+					       IOMMU_SVA_TEST_PRQ_WRITE |
+					       IOMMU_SVA_TEST_PRQ_MM_BUSY,
 					       (uintptr_t)buf,
 					       IOMMU_SVA_TEST_PRQ_GRPID_MIN,
 					       64))
@@ -1272,30 +1274,35 @@ TEST_F(sva, debugfs_pasids)
 	test_cmd_dev_destroy(dev2);
 }
 
-#define ASSERT_FAULTS(dev, rep, unr, suc, inv, fai, dis)		\
+#define ASSERT_FAULTS(dev, rep, unr, suc, inv, fai, dis, que)		\
 	do {								\
-		long _c[6], _w[6] = { rep, unr, suc, inv, fai, dis };	\
+		long _c[FAULT_COUNTERS];				\
+		long _w[FAULT_COUNTERS] = { rep, unr, suc, inv, fai,	\
+					    dis, que };			\
 		__u32 _dev = (dev);					\
 									\
 		ASSERT_EQ(0, faults_of(_dev, _c));			\
 		ASSERT_EQ(0, memcmp(_c, _w, sizeof(_c)))		\
-			TH_LOG("mock%u: %ld %ld %ld %ld %ld %ld", _dev,	\
-			       _c[0], _c[1], _c[2], _c[3], _c[4], _c[5]); \
+			TH_LOG("mock%u: %ld %ld %ld %ld %ld %ld %ld",	\
+			       _dev, _c[0], _c[1], _c[2], _c[3], _c[4],	\
+			       _c[5], _c[6]);				\
 	} while (0)
 
 /*
  * iommu/faults counts what became of each page request of a device: the
  * requests reported, those refused for want of a domain (which the driver
  * answers), the groups answered success, invalid or failure, and the
- * non-last requests dropped with the domain they were for. The counts
- * agree with the responses the device got; the device's line goes with it.
+ * non-last requests dropped with the domain they were for, and the groups
+ * handled from the IOPF workqueue (none here: each could be resolved where
+ * it was reported). The counts agree with the responses the device got;
+ * the device's line goes with it.
  */
 TEST_F(sva, debugfs_faults)
 {
 	char *rw = map_anon(4 * page_size, PROT_READ | PROT_WRITE);
 	char *none = map_anon(page_size, PROT_NONE);
 	const char *header =
-		"device reported unrouted success invalid failure discarded\n";
+		"device reported unrouted success invalid failure discarded queued\n";
 	const __u32 partial = IOMMU_SVA_TEST_PRQ_PARTIAL;
 	__u32 g = IOMMU_SVA_TEST_PRQ_GRPID_MIN + 200;
 	struct iommu_sva_test_cmd st;
@@ -1314,30 +1321,30 @@ TEST_F(sva, debugfs_faults)
 	test_cmd_dev_create(20, &dev);
 	test_cmd_sva_enable(dev);
 	test_cmd_bind(dev, &bind, &pasid);
-	ASSERT_FAULTS(dev, 0, 0, 0, 0, 0, 0);
+	ASSERT_FAULTS(dev, 0, 0, 0, 0, 0, 0, 0);
 
 	ASSERT_EQ(0, page_req_settled(self->fd, dev, pasid, 0, rw, g++, &st));
-	ASSERT_FAULTS(dev, 1, 0, 1, 0, 0, 0);
+	ASSERT_FAULTS(dev, 1, 0, 1, 0, 0, 0, 0);
 	ASSERT_EQ(0, page_req_settled(self->fd, dev, pasid, 0, none, g++, &st));
-	ASSERT_FAULTS(dev, 2, 0, 1, 1, 0, 0);
+	ASSERT_FAULTS(dev, 2, 0, 1, 1, 0, 0, 0);
 	/* A group of three, one of them bad: one group answered invalid */
 	test_cmd_page_req(dev, pasid, partial, rw, g, 2);
 	ASSERT_EQ(0, page_req_settled(self->fd, dev, pasid, 0, none, g++,
 				      &st));
-	ASSERT_FAULTS(dev, 5, 0, 1, 2, 0, 0);
+	ASSERT_FAULTS(dev, 5, 0, 1, 2, 0, 0, 0);
 	/* A PASID where nothing is attached: the driver answers */
 	ASSERT_EQ(0, _test_cmd_pasid_alloc(self->fd, dev, &kp));
 	ASSERT_EQ(0, page_req_settled(self->fd, dev, kp, 0, rw, g++, &st));
-	ASSERT_FAULTS(dev, 6, 1, 1, 2, 0, 0);
+	ASSERT_FAULTS(dev, 6, 1, 1, 2, 0, 0, 0);
 	/* The device saw the same */
 	ASSERT_EQ(1, st.stats.resp_success);
 	ASSERT_EQ(2, st.stats.resp_invalid);
 	ASSERT_EQ(1, st.stats.not_routed);
 	/* Two requests of a group the unbind leaves incomplete */
 	test_cmd_page_req(dev, pasid, partial, rw, g++, 2);
-	ASSERT_FAULTS(dev, 8, 1, 1, 2, 0, 0);
+	ASSERT_FAULTS(dev, 8, 1, 1, 2, 0, 0, 0);
 	test_cmd_unbind(bind);
-	ASSERT_FAULTS(dev, 8, 1, 1, 2, 0, 2);
+	ASSERT_FAULTS(dev, 8, 1, 1, 2, 0, 2, 0);
 
 	ASSERT_EQ(0, _test_cmd_pasid_free(self->fd, kp));
 	test_cmd_sva_disable(dev);
@@ -1348,6 +1355,85 @@ TEST_F(sva, debugfs_faults)
 	LINES_STARTING(text, 0, "%s", want);
 	free(text);
 	munmap(rw, 4 * page_size);
+	munmap(none, page_size);
+}
+
+/* Whether the page at @p is present in the process's page tables */
+static int resident(void *p)
+{
+	unsigned char vec = 0;
+
+	return !mincore(p, page_size, &vec) && (vec & 1);
+}
+
+/*
+ * A page request that needs no waiting is resolved where the IOMMU driver
+ * reports it, without a hop to the IOPF workqueue: a DMA's first write to
+ * a page, a request for a write, one answered invalid, a group of three.
+ * One that would wait for the mm's mmap_lock, which another thread holds
+ * for writing, goes to the workqueue (iommu/faults counts it) and is
+ * resolved there all the same: the page is present after.
+ */
+TEST_F(sva, fault_resolved_where_reported)
+{
+	char *rw = map_anon(8 * page_size, PROT_READ | PROT_WRITE);
+	char *none = map_anon(page_size, PROT_NONE);
+	const __u32 busy = IOMMU_SVA_TEST_PRQ_MM_BUSY;
+	const __u32 wr = IOMMU_SVA_TEST_PRQ_WRITE;
+	const __u32 partial = IOMMU_SVA_TEST_PRQ_PARTIAL;
+	__u32 g = IOMMU_SVA_TEST_PRQ_GRPID_MIN + 220;
+	struct iommu_sva_test_cmd st;
+	char data[8] = "device", *text;
+	__u32 dev, bind, pasid;
+	int i;
+
+	ASSERT_NE(NULL, rw);
+	ASSERT_NE(NULL, none);
+	text = debugfs_read("faults");
+	if (!text)
+		SKIP(return, "no iommu/faults in debugfs: CONFIG_IOMMU_DEBUGFS is off");
+	free(text);
+	test_cmd_dev_create(20, &dev);
+	test_cmd_sva_enable(dev);
+	test_cmd_bind(dev, &bind, &pasid);
+	for (i = 0; i < 8; i++)
+		ASSERT_FALSE(resident(rw + i * page_size));
+
+	/* Where reported */
+	ASSERT_EQ(0, _test_cmd_dma(self->fd, dev, pasid, (uintptr_t)rw, data,
+				   sizeof(data), IOMMU_SVA_TEST_DMA_WRITE));
+	ASSERT_EQ(0, memcmp(rw, data, sizeof(data)));
+	ASSERT_FAULTS(dev, 1, 0, 1, 0, 0, 0, 0);
+	ASSERT_EQ(0, page_req_settled(self->fd, dev, pasid, wr,
+				      rw + page_size, g++, &st));
+	ASSERT_TRUE(resident(rw + page_size));
+	ASSERT_EQ(0, page_req_settled(self->fd, dev, pasid, wr, none, g++,
+				      &st));
+	test_cmd_page_req(dev, pasid, wr | partial, rw + 2 * page_size, g, 2);
+	ASSERT_EQ(0, page_req_settled(self->fd, dev, pasid, wr,
+				      rw + 4 * page_size, g++, &st));
+	ASSERT_TRUE(resident(rw + 2 * page_size));
+	ASSERT_TRUE(resident(rw + 3 * page_size));
+	ASSERT_TRUE(resident(rw + 4 * page_size));
+	ASSERT_FAULTS(dev, 6, 0, 3, 1, 0, 0, 0);
+
+	/* The mm busy: queued, resolved or answered invalid there */
+	ASSERT_EQ(0, page_req_settled(self->fd, dev, pasid, wr | busy,
+				      rw + 5 * page_size, g++, &st));
+	ASSERT_TRUE(resident(rw + 5 * page_size));
+	ASSERT_EQ(0, page_req_settled(self->fd, dev, pasid, wr | busy, none,
+				      g++, &st));
+	ASSERT_FAULTS(dev, 8, 0, 4, 2, 0, 0, 2);
+	/* The device got the same answers: the DMA's and the requests' */
+	ASSERT_EQ(4, st.stats.resp_success);
+	ASSERT_EQ(2, st.stats.resp_invalid);
+	ASSERT_EQ(0, st.stats.resp_mismatch);
+	ASSERT_FALSE(resident(rw + 6 * page_size));
+
+	test_cmd_unbind(bind);
+	test_cmd_sva_disable(dev);
+	test_cmd_dev_destroy(dev);
+	munmap(rw, 8 * page_size);
 	munmap(none, page_size);
 }
 
@@ -1497,9 +1583,13 @@ TEST_F(sva, set_dev_pasid_fails)
  * must be faulted in and is unbound at once. Every request has its
  * response before the unbind returns, and nothing touches the domain
  * after (KASAN and lockdep watch). Many rounds, each a new SVA domain.
+ * The mm is busy while they are reported, so that they go to the IOPF
+ * workqueue rather than being resolved where reported: in flight.
  */
 TEST_F(sva, regression_unbind_while_faulting)
 {
+	const __u32 write_busy = IOMMU_SVA_TEST_PRQ_WRITE |
+				 IOMMU_SVA_TEST_PRQ_MM_BUSY;
 	size_t len = 64 * page_size;
 	struct iommu_sva_test_cmd a, b;
 	__u32 dev2, bind2, pasid2;
@@ -1513,7 +1603,7 @@ TEST_F(sva, regression_unbind_while_faulting)
 		ASSERT_NE(NULL, buf);
 		test_cmd_stats(dev2, &a);
 		test_cmd_bind(dev2, &bind2, &pasid2);
-		test_cmd_page_req(dev2, pasid2, IOMMU_SVA_TEST_PRQ_WRITE, buf,
+		test_cmd_page_req(dev2, pasid2, write_busy, buf,
 				  IOMMU_SVA_TEST_PRQ_GRPID_MIN, 64);
 		test_cmd_unbind(bind2);
 		/* No waiting: the unbind has waited */
@@ -1531,10 +1621,12 @@ TEST_F(sva, regression_unbind_while_faulting)
  * (the pending-IOPF use-after-free, CVE-2025-38594): the core detaches
  * the PASID on release, after every request is answered; the unbind
  * later frees the domain. So does a process that exits while its
- * requests are in flight.
+ * requests are in flight. In flight: queued, the mm busy when reported.
  */
 TEST_F(sva, regression_release_with_faults_pending)
 {
+	const __u32 write_busy = IOMMU_SVA_TEST_PRQ_WRITE |
+				 IOMMU_SVA_TEST_PRQ_MM_BUSY;
 	size_t len = 64 * page_size;
 	char *buf = map_anon(len, PROT_READ | PROT_WRITE);
 	struct iommu_sva_test_cmd a, b;
@@ -1549,7 +1641,7 @@ TEST_F(sva, regression_release_with_faults_pending)
 		test_cmd_dev_create_iommu(20, 1, &dev2);
 		test_cmd_sva_enable(dev2);
 		test_cmd_bind(dev2, &bind2, &pasid2);
-		test_cmd_page_req(dev2, pasid2, IOMMU_SVA_TEST_PRQ_WRITE, buf,
+		test_cmd_page_req(dev2, pasid2, write_busy, buf,
 				  IOMMU_SVA_TEST_PRQ_GRPID_MIN, 64);
 		test_cmd_dev_unplug(dev2);
 		test_cmd_unbind(bind2);
@@ -1568,7 +1660,8 @@ TEST_F(sva, regression_release_with_faults_pending)
 			    _test_cmd_sva(fd, dev, 1) ||
 			    _test_cmd_bind(fd, dev, &bind, &pasid) ||
 			    _test_cmd_page_req(fd, dev, pasid,
-					       IOMMU_SVA_TEST_PRQ_WRITE,
+					       IOMMU_SVA_TEST_PRQ_WRITE |
+					       IOMMU_SVA_TEST_PRQ_MM_BUSY,
 					       (uintptr_t)buf,
 					       IOMMU_SVA_TEST_PRQ_GRPID_MIN,
 					       64))

@@ -252,7 +252,7 @@ TEST_F(uacce, sysfs)
 TEST_F(uacce, copy_and_fill)
 {
 	size_t len = 4 * page_size;
-	long before[6], after[6];
+	long before[FAULT_COUNTERS], after[FAULT_COUNTERS];
 	char *src, *dst, *faults;
 	struct queue q;
 	size_t i;

@@ -1701,9 +1701,11 @@ static int mock_counters(struct mock_file *mfile,
 /*
  * IOMMU_SVA_TEST_PRQ_MM_BUSY: a worker holds @mm's mmap_lock for writing,
  * as an munmap() running at that moment would, until the device has
- * reported. Not the reporting thread itself: that would take mmap_lock
- * before dev->iommu->lock, where the IOPF worker that a detach flushes
- * under dev->iommu->lock takes mmap_lock.
+ * reported; the reporter waits for nothing but the report meanwhile. No
+ * detach of the device can be waiting for the IOPF worker (under
+ * dev->iommu->lock, which the report takes) while the worker waits for the
+ * mmap_lock: the detach calls mock_remove_dev_pasid() first, which takes
+ * dma_lock for writing, and PAGE_REQ holds it for reading throughout.
  */
 struct mock_mm_busy {
 	struct work_struct work;
@@ -1764,8 +1766,21 @@ static int mock_page_req(struct mock_file *mfile,
 		return -ENOENT;
 
 	down_read(&mdev->dma_lock);
-	if (busy)
+	if (busy) {
+		u32 pasid = cmd->page_req.pasid;
+		/* Stays attached while we hold dma_lock */
+		struct iommu_domain *domain =
+			iommu_get_domain_for_dev_pasid(&mdev->dev, pasid,
+						       IOMMU_DOMAIN_SVA);
+
+		/* The requests must be for the mm made busy */
+		if (IS_ERR_OR_NULL(domain) || domain->mm != current->mm) {
+			up_read(&mdev->dma_lock);
+			put_device(&mdev->dev);
+			return -EINVAL;
+		}
 		mock_mm_busy_begin(&mm_busy, current->mm);
+	}
 	for (i = 0; i < count; i++) {
 		struct iommu_fault_event evt = {
 			.fault.type = IOMMU_FAULT_PAGE_REQ,
@@ -2147,8 +2162,8 @@ static int mock_lookup_cost(struct mock_file *mfile,
 	struct iommu_domain *domain;
 	struct device *dev;
 	struct xarray xa;
+	u32 i, done, slice;
 	u64 t0, t1, t2;
-	u32 i;
 	int rc;
 
 	if (!mdev)
@@ -2165,17 +2180,24 @@ static int mock_lookup_cost(struct mock_file *mfile,
 	if (rc)
 		return rc;
 
+	/*
+	 * In slices that alternate, so that a pause of the host or of the
+	 * guest weighs on both alike
+	 */
 	mutex_lock(&dev->iommu->lock);
-	t0 = ktime_get_ns();
-	for (i = 0; i < n; i++)
-		iommu_fault_domain(dev, pasid);
-	t1 = ktime_get_ns();
-	for (i = 0; i < n; i++)
-		xa_load(&xa, pasid);
-	t2 = ktime_get_ns();
+	for (done = 0; done < n; done += slice) {
+		slice = min_t(u32, n - done, IOMMU_SVA_TEST_LOOKUP_SLICE);
+		t0 = ktime_get_ns();
+		for (i = 0; i < slice; i++)
+			iommu_fault_domain(dev, pasid);
+		t1 = ktime_get_ns();
+		for (i = 0; i < slice; i++)
+			xa_load(&xa, pasid);
+		t2 = ktime_get_ns();
+		cmd->lookup_cost.fault_ns += t1 - t0;
+		cmd->lookup_cost.xa_load_ns += t2 - t1;
+	}
 	mutex_unlock(&dev->iommu->lock);
-	cmd->lookup_cost.fault_ns = t1 - t0;
-	cmd->lookup_cost.xa_load_ns = t2 - t1;
 
 	t0 = ktime_get_ns();
 	for (i = 0; i < n; i++)

@@ -65,7 +65,7 @@ enum {
 /*
  * Another thread holds the caller's mmap_lock for writing while the
  * requests are reported: the core cannot resolve them where they are
- * reported and queues them.
+ * reported and queues them. The PASID must be the caller's SVA one.
  */
 #define IOMMU_SVA_TEST_PRQ_MM_BUSY	0x20U
 #define IOMMU_SVA_TEST_PRQ_FLAGS	0x3fU
@@ -75,6 +75,8 @@ enum {
 
 /* The most lookups one IOMMU_SVA_TEST_OP_LOOKUP_COST times */
 #define IOMMU_SVA_TEST_LOOKUP_MAX	1000000U
+/* LOOKUP_COST alternates the two ways in slices of this many lookups */
+#define IOMMU_SVA_TEST_LOOKUP_SLICE	1000U
 
 /* The most page tables one IOMMU_SVA_TEST_OP_KVA_FREE frees */
 #define IOMMU_SVA_TEST_KVA_FREE_MAX	4096U

@@ -18,6 +18,7 @@
 #include <linux/mutex.h>
 #include <linux/refcount.h>
 #include <linux/slab.h>
+#include <linux/userfaultfd_k.h>
 #include <linux/xarray.h>
 #include <linux/sched/mm.h>
 
@@ -449,20 +450,72 @@ int iommu_sva_set_feature(struct device *dev, bool enable)
 }
 
 /*
+ * Whether a fault at @addr of @vma is no more than a page to allocate and
+ * map, which the IOPF queue may do where a request is reported: a private
+ * anonymous VMA, not registered with userfaultfd, and nothing at @addr in
+ * the page table yet: no swap or migration entry to wait for, no page to
+ * copy on write (whose mmu notifiers may wait for other devices), no
+ * transparent huge page to allocate and clear. The caller holds the
+ * mmap_lock, under which the page table stays; an entry that appears
+ * meanwhile is found by the fault itself.
+ */
+static bool iommu_sva_fault_is_fresh(struct vm_area_struct *vma,
+				     unsigned long addr)
+{
+	bool thp = hugepage_vma_check(vma, vma->vm_flags, false, true, true);
+	pgd_t *pgd;
+	p4d_t *p4d;
+	pud_t *pud, pudval;
+	pmd_t *pmd, pmdval;
+	pte_t *pte;
+	bool none;
+
+	if (!vma_is_anonymous(vma) || userfaultfd_armed(vma))
+		return false;
+	pgd = pgd_offset(vma->vm_mm, addr);
+	if (pgd_none(READ_ONCE(*pgd)))
+		return !thp;
+	if (pgd_bad(READ_ONCE(*pgd)))
+		return false;
+	p4d = p4d_offset(pgd, addr);
+	if (p4d_none(READ_ONCE(*p4d)))
+		return !thp;
+	if (p4d_bad(READ_ONCE(*p4d)))
+		return false;
+	pud = pud_offset(p4d, addr);
+	pudval = READ_ONCE(*pud);
+	if (pud_none(pudval))
+		return !thp;
+	if (!pud_present(pudval) || pud_leaf(pudval) || pud_bad(pudval))
+		return false;
+	pmd = pmd_offset(pud, addr);
+	pmdval = READ_ONCE(*pmd);
+	if (pmd_none(pmdval))
+		return !thp;
+	if (!pmd_present(pmdval) || pmd_leaf(pmdval) || pmd_bad(pmdval))
+		return false;
+	pte = pte_offset_map(pmd, addr);
+	none = pte_none(ptep_get(pte));
+	pte_unmap(pte);
+	return none;
+}
+
+/*
  * Resolve one page request on @mm, of which the caller holds a reference
  * with mmget(): fault the page in if the VMA allows the access. With
- * @nowait, wait neither for the mmap_lock (a trylock) nor for I/O:
- * FAULT_FLAG_RETRY_NOWAIT makes the fault return VM_FAULT_RETRY, the lock
- * still held, where it would wait for a page under I/O, a swap-in or
- * userfaultfd.
+ * @nowait, only where iommu_sva_fault_is_fresh() and the mmap_lock can be
+ * had without waiting, the allocation doing no I/O (memalloc_noio); and
+ * FAULT_FLAG_RETRY_NOWAIT, in case it meets something to wait for after
+ * all, makes the fault return VM_FAULT_RETRY with the lock still held.
  * Return: 0 if the page is present, -EFAULT to answer the request invalid,
- * -EAGAIN if @nowait and resolving it would wait.
+ * -EAGAIN if @nowait and the request is for the IOPF workqueue: it would
+ * wait, or the fault failed, which the workqueue's attempt decides.
  */
 static int iommu_sva_fault_mm(const struct iommu_fault_page_request *prm,
 			      struct mm_struct *mm, bool nowait)
 {
 	unsigned int fault_flags = FAULT_FLAG_REMOTE;
-	unsigned int access_flags = 0;
+	unsigned int access_flags = 0, noio;
 	struct vm_area_struct *vma;
 	int rc = -EFAULT;
 	vm_fault_t ret;
@@ -499,16 +552,24 @@ static int iommu_sva_fault_mm(const struct iommu_fault_page_request *prm,
 		/* Access fault */
 		goto out_unlock;
 
+	if (!nowait) {
+		ret = handle_mm_fault(vma, prm->addr, fault_flags, NULL);
+		if (!(ret & VM_FAULT_ERROR))
+			rc = 0;
+		goto out_unlock;
+	}
+
+	rc = -EAGAIN;
+	if (!iommu_sva_fault_is_fresh(vma, prm->addr))
+		goto out_unlock;
 	/*
-	 * Without FAULT_FLAG_ALLOW_RETRY the fault neither drops the lock
-	 * nor returns VM_FAULT_RETRY; with FAULT_FLAG_RETRY_NOWAIT it may
-	 * return VM_FAULT_RETRY but keeps the lock, so it never returns
-	 * VM_FAULT_COMPLETED either.
+	 * With FAULT_FLAG_RETRY_NOWAIT the fault may return VM_FAULT_RETRY
+	 * but keeps the lock, so it never returns VM_FAULT_COMPLETED either.
 	 */
+	noio = memalloc_noio_save();
 	ret = handle_mm_fault(vma, prm->addr, fault_flags, NULL);
-	if (ret & VM_FAULT_RETRY)
-		rc = -EAGAIN;
-	else if (!(ret & VM_FAULT_ERROR))
+	memalloc_noio_restore(noio);
+	if (!(ret & (VM_FAULT_RETRY | VM_FAULT_ERROR)))
 		rc = 0;
 
 out_unlock:
@@ -543,21 +604,27 @@ iommu_sva_handle_iopf(struct iommu_fault *fault, void *data)
  * @domain: the domain attached at the request's PASID
  * @fault: the page request
  *
- * The IOPF queue calls this before it queues a group, so that a request
- * that only needs its page allocated or mapped, as most first touches do,
- * is answered without a hop to the workqueue and back. What would wait,
- * for the mm's mmap_lock or for I/O, is left to the workqueue, where a
- * slow request holds up no other; so is a request on any domain but an
- * SVA domain of this file.
+ * The IOPF queue calls this before it queues a group, so that a first
+ * touch of an anonymous page, the commonest request, is answered without
+ * a hop to the workqueue and back. It does only that: a page to allocate
+ * without I/O and map where nothing was (iommu_sva_fault_is_fresh()), the
+ * mmap_lock taken with a trylock. Anything else (a page to swap in, to
+ * read from a file, to copy on write, a migration to wait for, a
+ * transparent huge page, a VMA registered with userfaultfd, a busy
+ * mmap_lock) is left to the workqueue, where a slow request holds up
+ * neither the IOMMU driver's fault thread, nor the locks it holds, nor the
+ * other devices behind the IOMMU. So is a request on any domain but an SVA
+ * domain of this file.
  *
- * Context: Process context (the IOMMU driver's fault thread or whoever
- * reports), with dev->iommu->lock held, which keeps @domain attached. May
- * sleep to allocate memory; waits for no I/O and no mmap_lock. The last
- * reference to the mm is dropped with mmput_async(): exit_mmap() runs the
- * mmu notifiers' release, which must not run under dev->iommu->lock.
+ * Context: Process context: the IOMMU driver's fault thread, or whoever
+ * reports, with dev->iommu->lock and the driver's own locks held;
+ * dev->iommu->lock keeps @domain attached. May sleep to allocate memory,
+ * with GFP_NOIO. The mm reference is dropped with mmput_async(), to keep
+ * the teardown of a whole address space, should this be the last one, out
+ * of the fault thread and its locks.
  * Return: 0 if the page was made present, -EFAULT to answer the request
- * invalid (no VMA, an access the VMA does not allow, an mm that exited, a
- * fault that failed), -EAGAIN to queue it.
+ * invalid (no VMA, an access the VMA does not allow, an mm that exited),
+ * -EAGAIN to queue it.
  */
 int iommu_sva_handle_iopf_nowait(struct iommu_domain *domain,
 				 struct iommu_fault *fault)

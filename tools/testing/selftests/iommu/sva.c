@@ -1293,9 +1293,9 @@ TEST_F(sva, debugfs_pasids)
  * requests reported, those refused for want of a domain (which the driver
  * answers), the groups answered success, invalid or failure, and the
  * non-last requests dropped with the domain they were for, and the groups
- * handled from the IOPF workqueue (none here: each could be resolved where
- * it was reported). The counts agree with the responses the device got;
- * the device's line goes with it.
+ * handled from the IOPF workqueue rather than where they were reported.
+ * The counts agree with the responses the device got; the device's line
+ * goes with it.
  */
 TEST_F(sva, debugfs_faults)
 {
@@ -1327,24 +1327,27 @@ TEST_F(sva, debugfs_faults)
 	ASSERT_FAULTS(dev, 1, 0, 1, 0, 0, 0, 0);
 	ASSERT_EQ(0, page_req_settled(self->fd, dev, pasid, 0, none, g++, &st));
 	ASSERT_FAULTS(dev, 2, 0, 1, 1, 0, 0, 0);
-	/* A group of three, one of them bad: one group answered invalid */
+	/*
+	 * A group of three, one of them bad: one group answered invalid,
+	 * queued for its first request, whose page is there already
+	 */
 	test_cmd_page_req(dev, pasid, partial, rw, g, 2);
 	ASSERT_EQ(0, page_req_settled(self->fd, dev, pasid, 0, none, g++,
 				      &st));
-	ASSERT_FAULTS(dev, 5, 0, 1, 2, 0, 0, 0);
+	ASSERT_FAULTS(dev, 5, 0, 1, 2, 0, 0, 1);
 	/* A PASID where nothing is attached: the driver answers */
 	ASSERT_EQ(0, _test_cmd_pasid_alloc(self->fd, dev, &kp));
 	ASSERT_EQ(0, page_req_settled(self->fd, dev, kp, 0, rw, g++, &st));
-	ASSERT_FAULTS(dev, 6, 1, 1, 2, 0, 0, 0);
+	ASSERT_FAULTS(dev, 6, 1, 1, 2, 0, 0, 1);
 	/* The device saw the same */
 	ASSERT_EQ(1, st.stats.resp_success);
 	ASSERT_EQ(2, st.stats.resp_invalid);
 	ASSERT_EQ(1, st.stats.not_routed);
 	/* Two requests of a group the unbind leaves incomplete */
 	test_cmd_page_req(dev, pasid, partial, rw, g++, 2);
-	ASSERT_FAULTS(dev, 8, 1, 1, 2, 0, 0, 0);
+	ASSERT_FAULTS(dev, 8, 1, 1, 2, 0, 0, 1);
 	test_cmd_unbind(bind);
-	ASSERT_FAULTS(dev, 8, 1, 1, 2, 0, 2, 0);
+	ASSERT_FAULTS(dev, 8, 1, 1, 2, 0, 2, 1);
 
 	ASSERT_EQ(0, _test_cmd_pasid_free(self->fd, kp));
 	test_cmd_sva_disable(dev);
@@ -1367,16 +1370,21 @@ static int resident(void *p)
 }
 
 /*
- * A page request that needs no waiting is resolved where the IOMMU driver
- * reports it, without a hop to the IOPF workqueue: a DMA's first write to
- * a page, a request for a write, one answered invalid, a group of three.
- * One that would wait for the mm's mmap_lock, which another thread holds
- * for writing, goes to the workqueue (iommu/faults counts it) and is
- * resolved there all the same: the page is present after.
+ * A first touch of an anonymous page is resolved where the IOMMU driver
+ * reports it, without a hop to the IOPF workqueue: a DMA's first write, a
+ * request for a write, one answered invalid, a group of three. Any other
+ * request goes to the workqueue (iommu/faults counts it) and is resolved
+ * there all the same: the mm's mmap_lock held by another thread for
+ * writing, a write to a page the CPU has read (copy on write of the zero
+ * page), a group whose last request is such a write (its first request,
+ * resolved where reported, is resolved again there), a shared anonymous
+ * page (shmem).
  */
 TEST_F(sva, fault_resolved_where_reported)
 {
-	char *rw = map_anon(8 * page_size, PROT_READ | PROT_WRITE);
+	char *rw = map_anon(10 * page_size, PROT_READ | PROT_WRITE);
+	char *shm = mmap(NULL, page_size, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	char *none = map_anon(page_size, PROT_NONE);
 	const __u32 busy = IOMMU_SVA_TEST_PRQ_MM_BUSY;
 	const __u32 wr = IOMMU_SVA_TEST_PRQ_WRITE;
@@ -1384,10 +1392,11 @@ TEST_F(sva, fault_resolved_where_reported)
 	__u32 g = IOMMU_SVA_TEST_PRQ_GRPID_MIN + 220;
 	struct iommu_sva_test_cmd st;
 	char data[8] = "device", *text;
-	__u32 dev, bind, pasid;
+	__u32 dev, bind, pasid, kp;
 	int i;
 
 	ASSERT_NE(NULL, rw);
+	ASSERT_NE(MAP_FAILED, shm);
 	ASSERT_NE(NULL, none);
 	text = debugfs_read("faults");
 	if (!text)
@@ -1396,8 +1405,9 @@ TEST_F(sva, fault_resolved_where_reported)
 	test_cmd_dev_create(20, &dev);
 	test_cmd_sva_enable(dev);
 	test_cmd_bind(dev, &bind, &pasid);
-	for (i = 0; i < 8; i++)
+	for (i = 0; i < 10; i++)
 		ASSERT_FALSE(resident(rw + i * page_size));
+	ASSERT_FALSE(resident(shm));
 
 	/* Where reported */
 	ASSERT_EQ(0, _test_cmd_dma(self->fd, dev, pasid, (uintptr_t)rw, data,
@@ -1424,16 +1434,40 @@ TEST_F(sva, fault_resolved_where_reported)
 	ASSERT_EQ(0, page_req_settled(self->fd, dev, pasid, wr | busy, none,
 				      g++, &st));
 	ASSERT_FAULTS(dev, 8, 0, 4, 2, 0, 0, 2);
+
+	/* Not a first touch: queued */
+	ASSERT_EQ(0, rw[6 * page_size]);
+	ASSERT_EQ(0, page_req_settled(self->fd, dev, pasid, wr,
+				      rw + 6 * page_size, g++, &st));
+	ASSERT_FAULTS(dev, 9, 0, 5, 2, 0, 0, 3);
+	ASSERT_EQ(0, rw[8 * page_size]);
+	test_cmd_page_req(dev, pasid, wr | partial, rw + 7 * page_size, g, 1);
+	ASSERT_EQ(0, page_req_settled(self->fd, dev, pasid, wr,
+				      rw + 8 * page_size, g++, &st));
+	ASSERT_TRUE(resident(rw + 7 * page_size));
+	ASSERT_FAULTS(dev, 11, 0, 6, 2, 0, 0, 4);
+	ASSERT_EQ(0, page_req_settled(self->fd, dev, pasid, wr, shm, g++,
+				      &st));
+	ASSERT_TRUE(resident(shm));
+	ASSERT_FAULTS(dev, 12, 0, 7, 2, 0, 0, 5);
+
 	/* The device got the same answers: the DMA's and the requests' */
-	ASSERT_EQ(4, st.stats.resp_success);
+	ASSERT_EQ(7, st.stats.resp_success);
 	ASSERT_EQ(2, st.stats.resp_invalid);
 	ASSERT_EQ(0, st.stats.resp_mismatch);
-	ASSERT_FALSE(resident(rw + 6 * page_size));
+	ASSERT_FALSE(resident(rw + 9 * page_size));
+	/* The busy mm must be the PASID's */
+	ASSERT_EQ(0, _test_cmd_pasid_alloc(self->fd, dev, &kp));
+	ASSERT_EQ(-EINVAL, _test_cmd_page_req(self->fd, dev, kp, busy,
+					      (uintptr_t)rw, g, 1));
+	ASSERT_EQ(0, _test_cmd_pasid_free(self->fd, kp));
+	ASSERT_FAULTS(dev, 12, 0, 7, 2, 0, 0, 5);
 
 	test_cmd_unbind(bind);
 	test_cmd_sva_disable(dev);
 	test_cmd_dev_destroy(dev);
-	munmap(rw, 8 * page_size);
+	munmap(rw, 10 * page_size);
+	munmap(shm, page_size);
 	munmap(none, page_size);
 }
 
@@ -1599,10 +1633,13 @@ TEST_F(sva, regression_unbind_while_faulting)
 	test_cmd_sva_enable(dev2);
 	for (round = 0; round < 20; round++) {
 		char *buf = map_anon(len, PROT_READ | PROT_WRITE);
+		long f0[FAULT_COUNTERS], f1[FAULT_COUNTERS];
+		int counted;
 
 		ASSERT_NE(NULL, buf);
 		test_cmd_stats(dev2, &a);
 		test_cmd_bind(dev2, &bind2, &pasid2);
+		counted = !faults_of(dev2, f0);
 		test_cmd_page_req(dev2, pasid2, write_busy, buf,
 				  IOMMU_SVA_TEST_PRQ_GRPID_MIN, 64);
 		test_cmd_unbind(bind2);
@@ -1610,6 +1647,9 @@ TEST_F(sva, regression_unbind_while_faulting)
 		test_cmd_stats(dev2, &b);
 		ASSERT_ANSWERED(a, b, 64, 0, 0);
 		ASSERT_TRUE(same_live(&a, &b));
+		/* Each went to the workqueue: in flight at the unbind */
+		ASSERT_EQ(0, counted ? faults_of(dev2, f1) : 0);
+		ASSERT_EQ(64, counted ? f1[6] - f0[6] : 64);
 		munmap(buf, len);
 	}
 	test_cmd_sva_disable(dev2);

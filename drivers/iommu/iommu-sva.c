@@ -450,19 +450,24 @@ int iommu_sva_set_feature(struct device *dev, bool enable)
 }
 
 /*
- * Whether a fault at @addr of @vma is no more than a page to allocate and
- * map, which the IOPF queue may do where a request is reported: a private
- * anonymous VMA, not registered with userfaultfd, and nothing at @addr in
- * the page table yet: no swap or migration entry to wait for, no page to
- * copy on write (whose mmu notifiers may wait for other devices), no
- * transparent huge page to allocate and clear. The caller holds the
- * mmap_lock, under which the page table stays; an entry that appears
- * meanwhile is found by the fault itself.
+ * Whether a fault at @addr of @vma, for a write if @write, is no more than
+ * a page to allocate and map, which the IOPF queue may do where a request
+ * is reported: a private anonymous VMA, not registered with userfaultfd,
+ * that has its anon_vma already if the fault writes (anon_vma_prepare()
+ * may wait for the lock of a neighbour's, which reclaim holds across mmu
+ * notifiers), and nothing at @addr in the page table yet: no swap or
+ * migration entry to wait for, no page to copy on write (whose mmu
+ * notifiers may wait for other devices), no transparent huge page to
+ * allocate and clear. The caller holds the mmap_lock, under which the page
+ * table stays. An entry that appears between this and the fault (the CPU
+ * maps the zero page, a migration starts) is faulted as it is: rare, and
+ * iommu_report_device_fault() says what keeps that from deadlocking.
  */
 static bool iommu_sva_fault_is_fresh(struct vm_area_struct *vma,
-				     unsigned long addr)
+				     unsigned long addr, bool write)
 {
-	bool thp = hugepage_vma_check(vma, vma->vm_flags, false, true, true);
+	bool thp = hugepage_vma_check(vma, vma->vm_flags, false, true, true) &&
+		   transhuge_vma_suitable(vma, addr);
 	pgd_t *pgd;
 	p4d_t *p4d;
 	pud_t *pud, pudval;
@@ -470,7 +475,8 @@ static bool iommu_sva_fault_is_fresh(struct vm_area_struct *vma,
 	pte_t *pte;
 	bool none;
 
-	if (!vma_is_anonymous(vma) || userfaultfd_armed(vma))
+	if (!vma_is_anonymous(vma) || userfaultfd_armed(vma) ||
+	    (write && !READ_ONCE(vma->anon_vma)))
 		return false;
 	pgd = pgd_offset(vma->vm_mm, addr);
 	if (pgd_none(READ_ONCE(*pgd)))
@@ -505,8 +511,8 @@ static bool iommu_sva_fault_is_fresh(struct vm_area_struct *vma,
  * with mmget(): fault the page in if the VMA allows the access. With
  * @nowait, only where iommu_sva_fault_is_fresh() and the mmap_lock can be
  * had without waiting, the allocation doing no I/O (memalloc_noio); and
- * FAULT_FLAG_RETRY_NOWAIT, in case it meets something to wait for after
- * all, makes the fault return VM_FAULT_RETRY with the lock still held.
+ * should the page be locked or under I/O after all, FAULT_FLAG_RETRY_NOWAIT
+ * makes the fault return VM_FAULT_RETRY with the lock still held.
  * Return: 0 if the page is present, -EFAULT to answer the request invalid,
  * -EAGAIN if @nowait and the request is for the IOPF workqueue: it would
  * wait, or the fault failed, which the workqueue's attempt decides.
@@ -560,7 +566,8 @@ static int iommu_sva_fault_mm(const struct iommu_fault_page_request *prm,
 	}
 
 	rc = -EAGAIN;
-	if (!iommu_sva_fault_is_fresh(vma, prm->addr))
+	if (!iommu_sva_fault_is_fresh(vma, prm->addr,
+				      fault_flags & FAULT_FLAG_WRITE))
 		goto out_unlock;
 	/*
 	 * With FAULT_FLAG_RETRY_NOWAIT the fault may return VM_FAULT_RETRY
@@ -607,8 +614,9 @@ iommu_sva_handle_iopf(struct iommu_fault *fault, void *data)
  * The IOPF queue calls this before it queues a group, so that a first
  * touch of an anonymous page, the commonest request, is answered without
  * a hop to the workqueue and back. It does only that: a page to allocate
- * without I/O and map where nothing was (iommu_sva_fault_is_fresh()), the
- * mmap_lock taken with a trylock. Anything else (a page to swap in, to
+ * without I/O and map where nothing was, for a write in a VMA that has its
+ * anon_vma (iommu_sva_fault_is_fresh()), the mmap_lock taken with a
+ * trylock. Anything else (a page to swap in, to
  * read from a file, to copy on write, a migration to wait for, a
  * transparent huge page, a VMA registered with userfaultfd, a busy
  * mmap_lock) is left to the workqueue, where a slow request holds up

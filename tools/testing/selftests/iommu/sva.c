@@ -1371,18 +1371,19 @@ static int resident(void *p)
 
 /*
  * A first touch of an anonymous page is resolved where the IOMMU driver
- * reports it, without a hop to the IOPF workqueue: a DMA's first write, a
- * request for a write, one answered invalid, a group of three. Any other
- * request goes to the workqueue (iommu/faults counts it) and is resolved
- * there all the same: the mm's mmap_lock held by another thread for
- * writing, a write to a page the CPU has read (copy on write of the zero
- * page), a group whose last request is such a write (its first request,
- * resolved where reported, is resolved again there), a shared anonymous
- * page (shmem).
+ * reports it, without a hop to the IOPF workqueue: a DMA's first write to
+ * a page, a request for a write, one answered invalid, a group of three.
+ * Any other request goes to the workqueue (iommu/faults counts it) and is
+ * resolved there all the same: the first write to a VMA (which has no
+ * anon_vma yet), the mm's mmap_lock held by another thread for writing,
+ * a write to a page the CPU has read (copy on write of the zero page), a
+ * group whose last request is such a write (its first request, resolved
+ * where reported, is resolved again there), a shared anonymous page
+ * (shmem).
  */
 TEST_F(sva, fault_resolved_where_reported)
 {
-	char *rw = map_anon(10 * page_size, PROT_READ | PROT_WRITE);
+	char *rw = map_anon(11 * page_size, PROT_READ | PROT_WRITE);
 	char *shm = mmap(NULL, page_size, PROT_READ | PROT_WRITE,
 			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	char *none = map_anon(page_size, PROT_NONE);
@@ -1405,15 +1406,22 @@ TEST_F(sva, fault_resolved_where_reported)
 	test_cmd_dev_create(20, &dev);
 	test_cmd_sva_enable(dev);
 	test_cmd_bind(dev, &bind, &pasid);
-	for (i = 0; i < 10; i++)
+	for (i = 0; i < 11; i++)
 		ASSERT_FALSE(resident(rw + i * page_size));
 	ASSERT_FALSE(resident(shm));
 
-	/* Where reported */
+	/* The VMA's first write: queued, for the anon_vma it creates */
 	ASSERT_EQ(0, _test_cmd_dma(self->fd, dev, pasid, (uintptr_t)rw, data,
 				   sizeof(data), IOMMU_SVA_TEST_DMA_WRITE));
 	ASSERT_EQ(0, memcmp(rw, data, sizeof(data)));
-	ASSERT_FAULTS(dev, 1, 0, 1, 0, 0, 0, 0);
+	ASSERT_FAULTS(dev, 1, 0, 1, 0, 0, 0, 1);
+
+	/* Where reported */
+	ASSERT_EQ(0, _test_cmd_dma(self->fd, dev, pasid,
+				   (uintptr_t)(rw + 9 * page_size), data,
+				   sizeof(data), IOMMU_SVA_TEST_DMA_WRITE));
+	ASSERT_EQ(0, memcmp(rw + 9 * page_size, data, sizeof(data)));
+	ASSERT_FAULTS(dev, 2, 0, 2, 0, 0, 0, 1);
 	ASSERT_EQ(0, page_req_settled(self->fd, dev, pasid, wr,
 				      rw + page_size, g++, &st));
 	ASSERT_TRUE(resident(rw + page_size));
@@ -1425,7 +1433,7 @@ TEST_F(sva, fault_resolved_where_reported)
 	ASSERT_TRUE(resident(rw + 2 * page_size));
 	ASSERT_TRUE(resident(rw + 3 * page_size));
 	ASSERT_TRUE(resident(rw + 4 * page_size));
-	ASSERT_FAULTS(dev, 6, 0, 3, 1, 0, 0, 0);
+	ASSERT_FAULTS(dev, 7, 0, 4, 1, 0, 0, 1);
 
 	/* The mm busy: queued, resolved or answered invalid there */
 	ASSERT_EQ(0, page_req_settled(self->fd, dev, pasid, wr | busy,
@@ -1433,40 +1441,40 @@ TEST_F(sva, fault_resolved_where_reported)
 	ASSERT_TRUE(resident(rw + 5 * page_size));
 	ASSERT_EQ(0, page_req_settled(self->fd, dev, pasid, wr | busy, none,
 				      g++, &st));
-	ASSERT_FAULTS(dev, 8, 0, 4, 2, 0, 0, 2);
+	ASSERT_FAULTS(dev, 9, 0, 5, 2, 0, 0, 3);
 
 	/* Not a first touch: queued */
 	ASSERT_EQ(0, rw[6 * page_size]);
 	ASSERT_EQ(0, page_req_settled(self->fd, dev, pasid, wr,
 				      rw + 6 * page_size, g++, &st));
-	ASSERT_FAULTS(dev, 9, 0, 5, 2, 0, 0, 3);
+	ASSERT_FAULTS(dev, 10, 0, 6, 2, 0, 0, 4);
 	ASSERT_EQ(0, rw[8 * page_size]);
 	test_cmd_page_req(dev, pasid, wr | partial, rw + 7 * page_size, g, 1);
 	ASSERT_EQ(0, page_req_settled(self->fd, dev, pasid, wr,
 				      rw + 8 * page_size, g++, &st));
 	ASSERT_TRUE(resident(rw + 7 * page_size));
-	ASSERT_FAULTS(dev, 11, 0, 6, 2, 0, 0, 4);
+	ASSERT_FAULTS(dev, 12, 0, 7, 2, 0, 0, 5);
 	ASSERT_EQ(0, page_req_settled(self->fd, dev, pasid, wr, shm, g++,
 				      &st));
 	ASSERT_TRUE(resident(shm));
-	ASSERT_FAULTS(dev, 12, 0, 7, 2, 0, 0, 5);
+	ASSERT_FAULTS(dev, 13, 0, 8, 2, 0, 0, 6);
 
 	/* The device got the same answers: the DMA's and the requests' */
-	ASSERT_EQ(7, st.stats.resp_success);
+	ASSERT_EQ(8, st.stats.resp_success);
 	ASSERT_EQ(2, st.stats.resp_invalid);
 	ASSERT_EQ(0, st.stats.resp_mismatch);
-	ASSERT_FALSE(resident(rw + 9 * page_size));
+	ASSERT_FALSE(resident(rw + 10 * page_size));
 	/* The busy mm must be the PASID's */
 	ASSERT_EQ(0, _test_cmd_pasid_alloc(self->fd, dev, &kp));
 	ASSERT_EQ(-EINVAL, _test_cmd_page_req(self->fd, dev, kp, busy,
 					      (uintptr_t)rw, g, 1));
 	ASSERT_EQ(0, _test_cmd_pasid_free(self->fd, kp));
-	ASSERT_FAULTS(dev, 12, 0, 7, 2, 0, 0, 5);
+	ASSERT_FAULTS(dev, 13, 0, 8, 2, 0, 0, 6);
 
 	test_cmd_unbind(bind);
 	test_cmd_sva_disable(dev);
 	test_cmd_dev_destroy(dev);
-	munmap(rw, 10 * page_size);
+	munmap(rw, 11 * page_size);
 	munmap(shm, page_size);
 	munmap(none, page_size);
 }

@@ -1694,11 +1694,6 @@ static int mock_counters(struct mock_file *mfile,
 }
 
 /*
- * Report page requests as a device's PRI would, and return: the responses
- * come later, from the IOPF workqueue. A request the core refuses is one
- * the driver answers itself; it is counted as such.
- */
-/*
  * IOMMU_SVA_TEST_PRQ_MM_BUSY: a worker holds @mm's mmap_lock for writing,
  * as an munmap() running at that moment would, until the device has
  * reported; the reporter waits for nothing but the report meanwhile. No
@@ -1743,6 +1738,12 @@ static void mock_mm_busy_end(struct mock_mm_busy *busy)
 	destroy_work_on_stack(&busy->work);
 }
 
+/*
+ * Report page requests as a device's PRI would, and return: the core
+ * answers each group where it is reported or later, from the IOPF
+ * workqueue. A request the core refuses is one the driver answers itself;
+ * it is counted as such.
+ */
 static int mock_page_req(struct mock_file *mfile,
 			 struct iommu_sva_test_cmd *cmd)
 {

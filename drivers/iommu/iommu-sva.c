@@ -468,8 +468,8 @@ static bool iommu_sva_fault_is_fresh(struct vm_area_struct *vma,
 {
 	bool thp = hugepage_vma_check(vma, vma->vm_flags, false, true, true) &&
 		   transhuge_vma_suitable(vma, addr);
-	pgd_t *pgd;
-	p4d_t *p4d;
+	pgd_t *pgd, pgdval;
+	p4d_t *p4d, p4dval;
 	pud_t *pud, pudval;
 	pmd_t *pmd, pmdval;
 	pte_t *pte;
@@ -479,14 +479,16 @@ static bool iommu_sva_fault_is_fresh(struct vm_area_struct *vma,
 	    (write && !READ_ONCE(vma->anon_vma)))
 		return false;
 	pgd = pgd_offset(vma->vm_mm, addr);
-	if (pgd_none(READ_ONCE(*pgd)))
+	pgdval = READ_ONCE(*pgd);
+	if (pgd_none(pgdval))
 		return !thp;
-	if (pgd_bad(READ_ONCE(*pgd)))
+	if (pgd_bad(pgdval))
 		return false;
 	p4d = p4d_offset(pgd, addr);
-	if (p4d_none(READ_ONCE(*p4d)))
+	p4dval = READ_ONCE(*p4d);
+	if (p4d_none(p4dval))
 		return !thp;
-	if (p4d_bad(READ_ONCE(*p4d)))
+	if (p4d_bad(p4dval))
 		return false;
 	pud = pud_offset(p4d, addr);
 	pudval = READ_ONCE(*pud);
@@ -616,13 +618,12 @@ iommu_sva_handle_iopf(struct iommu_fault *fault, void *data)
  * a hop to the workqueue and back. It does only that: a page to allocate
  * without I/O and map where nothing was, for a write in a VMA that has its
  * anon_vma (iommu_sva_fault_is_fresh()), the mmap_lock taken with a
- * trylock. Anything else (a page to swap in, to
- * read from a file, to copy on write, a migration to wait for, a
- * transparent huge page, a VMA registered with userfaultfd, a busy
- * mmap_lock) is left to the workqueue, where a slow request holds up
- * neither the IOMMU driver's fault thread, nor the locks it holds, nor the
- * other devices behind the IOMMU. So is a request on any domain but an SVA
- * domain of this file.
+ * trylock. Anything else (a page to swap in, to read from a file, to copy
+ * on write, a migration to wait for, a transparent huge page, a VMA
+ * registered with userfaultfd, a busy mmap_lock) is left to the workqueue,
+ * where a slow request holds up neither the IOMMU driver's fault thread,
+ * nor the locks it holds, nor the other devices behind the IOMMU. So is a
+ * request on any domain but an SVA domain of this file.
  *
  * Context: Process context: the IOMMU driver's fault thread, or whoever
  * reports, with dev->iommu->lock and the driver's own locks held;
